@@ -1,0 +1,68 @@
+"""Paths and environment in one place.
+
+Everything the product reads from the environment (or a `.env` file) is declared here, with the
+defaults of DESIGN §3. Secrets are `SecretStr`, so they never print in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DASHBOARD_APP = PROJECT_ROOT / "dashboards" / "streamlit_app.py"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    incident_lake_db: Path = Path("data/warehouse.duckdb")
+    incident_lake_export_dir: Path = Path("data/exports")
+    # The dashboard reads this published copy of the marts, never the live warehouse.
+    incident_lake_published_db: Path | None = None
+
+    incidentio_api_key: SecretStr | None = None
+    incidentio_base_url: str = "https://api.incident.io"
+
+    slack_bot_token: SecretStr | None = None
+    slack_base_url: str = "https://slack.com/api/"
+    # Extra channels to sync besides the incident channels (comma separated ids).
+    slack_extra_channels: str = ""
+
+    zoom_account_id: str | None = None
+    zoom_client_id: str | None = None
+    zoom_client_secret: SecretStr | None = None
+    zoom_base_url: str = "https://api.zoom.us/v2"
+    zoom_oauth_url: str = "https://zoom.us/oauth/token"
+
+    pagerduty_api_token: SecretStr | None = None
+    pagerduty_base_url: str = "https://api.pagerduty.com"
+    pagerduty_lookback_days: int = 365
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.incident_lake_db.expanduser().resolve()
+
+    @property
+    def published_path(self) -> Path:
+        if self.incident_lake_published_db is not None:
+            return self.incident_lake_published_db.expanduser().resolve()
+        return self.warehouse_path.with_name(self.warehouse_path.stem + ".published.duckdb")
+
+    @property
+    def export_dir(self) -> Path:
+        return self.incident_lake_export_dir.expanduser().resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    get_settings.cache_clear()
+    return get_settings()
