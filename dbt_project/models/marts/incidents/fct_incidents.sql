@@ -1,0 +1,164 @@
+-- One row per incident.io incident, every mode (DESIGN §3), with the ledger's timestamps and
+-- durations (DESIGN §5) and its links to Slack, Zoom and PagerDuty (DESIGN §5b).
+with
+
+incidents as (
+
+    select * from {{ ref('stg_incidentio__incidents') }}
+
+),
+
+timestamps as (
+
+    select * from {{ ref('int_incident_timestamps_pivoted') }}
+
+),
+
+resolution_from_updates as (
+
+    select * from {{ ref('int_incident_resolution_from_updates') }}
+
+),
+
+pagerduty_links as (
+
+    select * from {{ ref('int_incident_pagerduty_links') }}
+
+),
+
+role_assignments as (
+
+    select * from {{ ref('stg_incidentio__incident_role_assignments') }}
+
+),
+
+-- The assignee of the `lead` role; if an account had several lead roles, the first in the record.
+leads as (
+
+    select
+        incident_id,
+        assignee_email as lead_email,
+        row_number() over (
+            partition by incident_id
+            order by element_index asc, role_id asc
+        ) as lead_order
+    from role_assignments
+    where role_type = 'lead' and is_assigned
+
+),
+
+joined as (
+
+    select
+        incidents.incident_id,
+        incidents.reference,
+        incidents.name,
+        incidents.mode,
+        incidents.status_name,
+        incidents.status_category,
+        incidents.severity_name,
+        incidents.severity_rank,
+        incidents.incident_type,
+        incidents.created_at,
+        -- DESIGN §5: "Reported at", else created_at.
+        coalesce(timestamps.reported_at, incidents.created_at) as reported_at,
+        timestamps.impact_started_at,
+        timestamps.fixed_at,
+        -- DESIGN §5: "Resolved at", else the first update into status category learning or closed.
+        coalesce(timestamps.resolved_at, resolution_from_updates.resolved_by_update_at) as resolved_at,
+        case
+            when timestamps.resolved_at is not null then 'timestamp'
+            when resolution_from_updates.resolved_by_update_at is not null then 'status_update'
+        end as resolved_at_source,
+        timestamps.closed_at,
+        leads.lead_email,
+        incidents.slack_channel_id,
+        incidents.zoom_meeting_id,
+        pagerduty_links.pagerduty_incident_id,
+        pagerduty_links.link_source as pagerduty_link_source
+    from incidents
+    left join timestamps
+        on incidents.incident_id = timestamps.incident_id
+    left join resolution_from_updates
+        on incidents.incident_id = resolution_from_updates.incident_id
+    left join pagerduty_links
+        on incidents.incident_id = pagerduty_links.incident_id
+    left join leads
+        on incidents.incident_id = leads.incident_id and leads.lead_order = 1
+
+),
+
+raw_durations as (
+
+    select
+        *,
+        {{ seconds_between('reported_at', 'resolved_at') }} as raw_resolve_seconds,
+        {{ seconds_between('coalesce(impact_started_at, reported_at)', 'fixed_at') }} as raw_mitigate_seconds
+    from joined
+
+),
+
+durations as (
+
+    select
+        *,
+        -- An end before its start is a data error (hand-edited timestamps): the duration is null,
+        -- the timestamps stay as they are, and the row is flagged.
+        case when raw_resolve_seconds >= 0 then raw_resolve_seconds end as time_to_resolve_seconds,
+        case when raw_mitigate_seconds >= 0 then raw_mitigate_seconds end as time_to_mitigate_seconds,
+        coalesce(raw_resolve_seconds < 0, false) as is_resolve_duration_invalid,
+        coalesce(raw_mitigate_seconds < 0, false) as is_mitigate_duration_invalid
+    from raw_durations
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        cast(incident_id as varchar) as incident_id,
+        cast(reference as varchar) as reference,
+        cast(slack_channel_id as varchar) as slack_channel_id,
+        cast(zoom_meeting_id as varchar) as zoom_meeting_id,
+        cast(pagerduty_incident_id as varchar) as pagerduty_incident_id,
+
+        ---------- strings
+        cast(name as varchar) as name,
+        cast(mode as varchar) as mode,
+        cast(status_name as varchar) as status_name,
+        cast(status_category as varchar) as status_category,
+        cast(severity_name as varchar) as severity_name,
+        cast(incident_type as varchar) as incident_type,
+        cast(lead_email as varchar) as lead_email,
+        cast(resolved_at_source as varchar) as resolved_at_source,
+        cast(pagerduty_link_source as varchar) as pagerduty_link_source,
+
+        ---------- numerics
+        cast(severity_rank as integer) as severity_rank,
+        cast(time_to_resolve_seconds as double precision) as time_to_resolve_seconds,
+        cast(time_to_mitigate_seconds as double precision) as time_to_mitigate_seconds,
+
+        ---------- booleans
+        -- DESIGN §5: standard incidents that really happened. Retrospective, test and tutorial
+        -- incidents, and declined, merged, canceled or triage ones, are kept but not measured.
+        (
+            mode = 'standard'
+            and coalesce(status_category, '') not in ('declined', 'merged', 'canceled', 'triage')
+        ) as is_in_metrics,
+        (is_resolve_duration_invalid or is_mitigate_duration_invalid) as is_duration_invalid,
+        is_resolve_duration_invalid,
+        is_mitigate_duration_invalid,
+
+        ---------- timestamps
+        cast(created_at as timestamptz) as created_at,
+        cast(reported_at as timestamptz) as reported_at,
+        cast(impact_started_at as timestamptz) as impact_started_at,
+        cast(fixed_at as timestamptz) as fixed_at,
+        cast(resolved_at as timestamptz) as resolved_at,
+        cast(closed_at as timestamptz) as closed_at
+
+    from durations
+
+)
+
+select * from final

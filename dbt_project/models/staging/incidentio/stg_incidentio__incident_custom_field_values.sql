@@ -1,0 +1,64 @@
+-- One row per value of a custom field entry of an incident: `custom_field_entries[].values[]`
+-- unnested twice. An entry with no values gives no row.
+with
+
+source as (
+
+    select * from {{ source('incidentio', 'incidentio_incidents') }}
+
+),
+
+entries as (
+
+    select
+        source.id as incident_id,
+        custom_field_entry.element as entry,
+        custom_field_entry.element_index as entry_index
+    from source
+    {{ json_array_elements('source._record', 'custom_field_entries', 'custom_field_entry') }}
+
+),
+
+entry_values as (
+
+    select
+        entries.incident_id,
+        entries.entry,
+        entries.entry_index,
+        entry_value.element as value,
+        entry_value.element_index as value_index
+    from entries
+    {{ json_array_elements('entries.entry', 'values', 'entry_value') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        incident_id
+        || ':' || {{ json_text('entry', 'custom_field.id') }}
+        || ':' || cast(value_index as varchar) as incident_custom_field_value_id,
+        incident_id,
+        {{ json_text('entry', 'custom_field.id') }} as custom_field_id,
+        {{ json_text('value', 'value_option.id') }} as value_option_id,
+        {{ json_text('value', 'value_catalog_entry.id') }} as value_catalog_entry_id,
+
+        ---------- strings
+        {{ json_text('entry', 'custom_field.name') }} as custom_field_name,
+        {{ json_text('entry', 'custom_field.field_type') }} as field_type,
+        {{ json_text('value', 'value_option.value') }} as value_option,
+        {{ json_text('value', 'value_text') }} as value_text,
+        {{ json_text('value', 'value_link') }} as value_link,
+        {{ json_text('value', 'value_catalog_entry.name') }} as value_catalog_entry_name,
+
+        ---------- numerics
+        cast({{ json_text('value', 'value_numeric') }} as double precision) as value_numeric,
+        entry_index,
+        value_index
+
+    from entry_values
+
+)
+
+select * from renamed

@@ -1,0 +1,50 @@
+-- One row per Slack message or thread reply in an incident channel (a reply broadcast to the
+-- channel is one row: the connector keys messages by '<channel_id>:<ts>').
+-- The channel comes from the typed `channel_id` column, never from the record.
+with
+
+source as (
+
+    select * from {{ source('slack', 'slack_messages') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        id as message_id,
+        channel_id,
+        ts as message_ts,
+        coalesce(thread_ts, {{ json_text('_record', 'thread_ts') }}) as thread_ts,
+        {{ empty_to_null(json_text('_record', 'user')) }} as user_id,
+        {{ empty_to_null(json_text('_record', 'bot_id')) }} as bot_id,
+        {{ empty_to_null(json_text('_record', 'parent_user_id')) }} as parent_user_id,
+
+        ---------- strings
+        {{ json_text('_record', 'type') }} as message_type,
+        {{ json_text('_record', 'subtype') }} as message_subtype,
+        {{ json_text('_record', 'text') }} as message_text,
+
+        ---------- numerics
+        coalesce(cast({{ json_text('_record', 'reply_count') }} as integer), 0) as reply_count,
+
+        ---------- booleans
+        coalesce(thread_ts, {{ json_text('_record', 'thread_ts') }}) is not null
+        and coalesce(thread_ts, {{ json_text('_record', 'thread_ts') }}) <> ts as is_thread_reply,
+        coalesce({{ json_text('_record', 'subtype') }} = 'thread_broadcast', false) as is_thread_broadcast,
+        (
+            {{ json_text('_record', 'bot_id') }} is not null
+            or coalesce({{ json_text('_record', 'subtype') }} = 'bot_message', false)
+        ) as is_bot_message,
+
+        ---------- timestamps
+        {{ slack_ts_to_timestamp('ts') }} as posted_at,
+        {{ slack_ts_to_timestamp(json_text('_record', 'edited.ts')) }} as edited_at,
+        _synced_at
+
+    from source
+
+)
+
+select * from renamed

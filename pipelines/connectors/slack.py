@@ -1,0 +1,197 @@
+"""Slack connector (slack-sdk's WebClient): incident channels, their history and every thread.
+
+Only the channels of incidents (plus configured extras) are read, never the whole workspace.
+Rate limits: 429 + `Retry-After: <seconds>`, retried by slack-sdk's `RateLimitErrorRetryHandler`;
+server errors and dropped connections by its other handlers; timeouts and truncated bodies by ours.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http.client import IncompleteRead, RemoteDisconnected
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from pipelines.connectors.common import Batch, parse_time, shape_records, slack_ts_to_datetime
+from pipelines.connectors.http import ApiError, AuthError, RequestStats
+from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
+
+log = logging.getLogger(__name__)
+
+SOURCE = "slack"
+HISTORY_LIMIT = 999  # documented maximum for Marketplace / internal apps (15 for non-Marketplace ones)
+REPLIES_LIMIT = 1000
+AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "missing_scope"}
+
+CHANNELS = RAW_TABLES_BY_NAME["slack_channels"]
+MESSAGES = RAW_TABLES_BY_NAME["slack_messages"]
+
+TRANSIENT = (
+    TimeoutError,
+    socket.timeout,
+    URLError,
+    ConnectionError,
+    RemoteDisconnected,
+    IncompleteRead,
+    json.JSONDecodeError,
+)
+
+
+class _CountingRateLimitHandler(RateLimitErrorRetryHandler):
+    def __init__(self, stats: RequestStats, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._stats = stats
+
+    def prepare_for_next_attempt(self, **kwargs: Any) -> None:
+        with self._stats._lock:
+            self._stats.rate_limited += 1
+            self._stats.retries += 1
+        super().prepare_for_next_attempt(**kwargs)
+
+
+def make_client(token: str, base_url: str, stats: RequestStats, *, timeout: int = 30) -> WebClient:
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=5),
+            _CountingRateLimitHandler(stats, max_retry_count=20),
+        ],
+    )
+
+
+class SlackConnector:
+    def __init__(
+        self,
+        client: WebClient,
+        stats: RequestStats,
+        *,
+        concurrency: int = 4,
+        history_limit: int = HISTORY_LIMIT,
+        replies_limit: int = REPLIES_LIMIT,
+    ) -> None:
+        self.client = client
+        self.stats = stats
+        self.concurrency = concurrency
+        self.history_limit = history_limit
+        self.replies_limit = replies_limit
+        self._local = threading.local()
+
+    def _call(self, method: str, **params: Any) -> dict[str, Any]:
+        """One Web API call, retried on what slack-sdk's handlers do not cover."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(TRANSIENT),
+            stop=stop_after_attempt(6),
+            wait=wait_random_exponential(multiplier=0.5, max=30),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    self.stats.count(method, retry=attempt.retry_state.attempt_number > 1)
+                    return self.client.api_call(method, http_verb="GET", params=params).data  # type: ignore[return-value]
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            needed = error.response.get("needed") if error.response is not None else None
+            message = f"{code}" + (f" (the token lacks the scope '{needed}')" if needed else "")
+            cls = AuthError if code in AUTH_ERRORS else ApiError
+            raise cls(SOURCE, method, getattr(error.response, "status_code", None), message) from error
+        except TRANSIENT as error:
+            raise ApiError(SOURCE, method, None, f"gave up after retries: {type(error).__name__}") from error
+        raise AssertionError("unreachable")
+
+    def _pages(self, method: str, key: str, **params: Any) -> Iterator[list[dict[str, Any]]]:
+        cursor: str | None = None
+        while True:
+            data = self._call(method, **params, **({"cursor": cursor} if cursor else {}))
+            yield data.get(key) or []
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+    def channels(self, channel_ids: list[str]) -> Iterator[Batch]:
+        def fetch(channel_id: str) -> dict[str, Any] | None:
+            try:
+                return self._call("conversations.info", channel=channel_id)["channel"]
+            except ApiError as error:
+                if isinstance(error, AuthError):
+                    raise
+                log.warning("slack: channel %s skipped: %s", channel_id, error)
+                return None
+
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="slack") as pool:
+            records = [c for c in pool.map(fetch, channel_ids) if c is not None]
+        yield shape_records(
+            CHANNELS,
+            records,
+            "conversations.info",
+            lambda r: {"created_at": slack_ts_to_datetime(str(r["created"])) if r.get("created") else None},
+        )
+
+    def messages(
+        self, channel_ids: list[str], oldest_by_channel: dict[str, str] | None = None
+    ) -> Iterator[Batch]:
+        """History of each channel, then the replies of every thread in it."""
+        oldest_by_channel = oldest_by_channel or {}
+
+        def fetch(channel_id: str) -> list[Batch]:
+            batches = []
+            parents: list[str] = []
+            params: dict[str, Any] = {"channel": channel_id, "limit": self.history_limit}
+            if oldest_by_channel.get(channel_id):
+                params["oldest"] = oldest_by_channel[channel_id]
+            for page in self._pages("conversations.history", "messages", **params):
+                parents.extend(m["ts"] for m in page if m.get("reply_count") and m.get("ts"))
+                batches.append(self._shape(channel_id, page, "conversations.history"))
+            for thread_ts in parents:
+                for page in self._pages(
+                    "conversations.replies",
+                    "messages",
+                    channel=channel_id,
+                    ts=thread_ts,
+                    limit=self.replies_limit,
+                ):
+                    batches.append(self._shape(channel_id, page, "conversations.replies"))
+            return batches
+
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="slack") as pool:
+            for batches in pool.map(fetch, channel_ids):
+                merged = Batch(MESSAGES)
+                for batch in batches:
+                    merged.rows.extend(batch.rows)
+                    merged.rejected.extend(batch.rejected)
+                yield merged
+
+    @staticmethod
+    def _shape(channel_id: str, messages: list[dict[str, Any]], endpoint: str) -> Batch:
+        return shape_records(
+            MESSAGES,
+            messages,
+            endpoint,
+            lambda r: {
+                "channel_id": channel_id,
+                "ts": r["ts"],
+                "thread_ts": r.get("thread_ts"),
+                "posted_at": slack_ts_to_datetime(r["ts"]),
+            },
+            id_of=lambda r: f"{channel_id}:{r['ts']}" if r.get("ts") else None,
+        )
+
+
+__all__ = ["SlackConnector", "make_client", "parse_time"]

@@ -1,0 +1,53 @@
+"""Upserts by primary key, rejected records kept, cursors stored in the warehouse."""
+
+from __future__ import annotations
+
+from pipelines.connectors.common import shape_records
+from pipelines.connectors.zoom import encode_meeting_uuid
+from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
+from pipelines.warehouse.raw_writer import RawWriter, connect_warehouse
+
+INCIDENTS = RAW_TABLES_BY_NAME["incidentio_incidents"]
+
+
+def test_upsert_replaces_by_id_and_counts_new_and_updated(tmp_path):
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    first = writer.upsert(INCIDENTS, [{"id": "a", "updated_at": "2024-01-01T00:00:00Z", "_record": {"v": 1}}])
+    second = writer.upsert(
+        INCIDENTS,
+        [
+            {"id": "a", "updated_at": "2024-01-02T00:00:00Z", "_record": {"v": 2}},
+            {"id": "b", "updated_at": None, "_record": {"v": 3, "unknown_field": ["kept"]}},
+            {"id": "b", "updated_at": None, "_record": {"v": 4}},  # the same record twice in a batch
+        ],
+    )
+    assert (first.new, first.updated) == (1, 0)
+    assert (second.new, second.updated) == (1, 1)
+    rows = writer.query("SELECT id, _record->>'$.v' FROM raw.incidentio_incidents ORDER BY id")
+    assert rows == [("a", "2"), ("b", "4")]
+
+
+def test_records_without_an_id_are_rejected_with_their_payload(tmp_path):
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    batch = shape_records(INCIDENTS, [{"id": "x"}, {"name": "no id"}, "junk"], "/v2/incidents", lambda r: {})
+    assert [r["id"] for r in batch.rows] == ["x"]
+    assert len(batch.rejected) == 2
+    for endpoint, record_id, reason, payload in batch.rejected:
+        writer.reject("incidentio", endpoint, record_id, reason, payload)
+    rows = writer.query("SELECT endpoint, reason FROM meta.rejected_records ORDER BY reason")
+    assert rows == [("/v2/incidents", "record has no id"), ("/v2/incidents", "record is not a JSON object")]
+
+
+def test_cursors_round_trip_and_clear(tmp_path):
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    assert writer.get_cursor("incidentio", "incidents") is None
+    writer.set_cursor("incidentio", "incidents", "2024-05-01T00:00:00+00:00")
+    assert writer.get_cursor("incidentio", "incidents") == "2024-05-01T00:00:00+00:00"
+    writer.clear_cursors("incidentio")
+    assert writer.get_cursor("incidentio", "incidents") is None
+
+
+def test_zoom_uuids_with_slashes_are_encoded_twice():
+    assert encode_meeting_uuid("/abc==") == "%252Fabc%253D%253D"
+    assert encode_meeting_uuid("ab//c==") == "ab%252F%252Fc%253D%253D"
+    assert encode_meeting_uuid("aDYlohsHRtCd4ii1uC2+hA==") == "aDYlohsHRtCd4ii1uC2%2BhA%3D%3D"
