@@ -139,7 +139,8 @@ def _prepare_parent(dest: Path) -> None:
         raise ExportError(f"Cannot create the export folder {dest}: {exc.strerror or exc}.") from exc
     if not os.access(dest.parent, os.W_OK | os.X_OK):
         raise ExportError(
-            f"Cannot write to {dest.parent} (permission denied): choose another --dest or fix its permissions."
+            f"Cannot write to {dest.parent} (permission denied): choose another --dest or fix its "
+            "permissions."
         )
 
 
@@ -232,9 +233,7 @@ def _write_export(
     return manifest
 
 
-def plan_model(
-    con: duckdb.DuckDBPyConnection, table: str, fmt: str, include_message_text: bool
-) -> ModelPlan:
+def plan_model(con: duckdb.DuckDBPyConnection, table: str, fmt: str, include_message_text: bool) -> ModelPlan:
     described = con.execute(f"DESCRIBE {MARTS_SCHEMA}.{quote_ident(table)}").fetchall()
     all_columns = [(str(row[0]), str(row[1])) for row in described]
     kept = tuple(
@@ -315,7 +314,11 @@ def _file_entry(path: Path, root: Path) -> dict[str, Any]:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
         os.fsync(fh.fileno())
-    return {"path": path.relative_to(root).as_posix(), "sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+    return {
+        "path": path.relative_to(root).as_posix(),
+        "sha256": digest.hexdigest(),
+        "bytes": path.stat().st_size,
+    }
 
 
 def _package_version() -> str:

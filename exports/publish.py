@@ -43,11 +43,15 @@ def publish_marts(warehouse_path: Path, published_path: Path) -> Path:
     published_path = Path(published_path).expanduser().resolve()
     check_warehouse_exists(warehouse_path)
     if published_path == warehouse_path:
-        raise ExportError(f"The published snapshot path {published_path} must differ from the warehouse path.")
+        raise ExportError(
+            f"The published snapshot path {published_path} must differ from the warehouse path."
+        )
     try:
         published_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"Cannot create the folder {published_path.parent}: {exc.strerror or exc}.") from exc
+        raise ExportError(
+            f"Cannot create the folder {published_path.parent}: {exc.strerror or exc}."
+        ) from exc
 
     # A per-process temp name: two concurrent publishes never write the same file; the last replace wins.
     tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")
@@ -62,7 +66,9 @@ def publish_marts(warehouse_path: Path, published_path: Path) -> Path:
         fsync_path(published_path.parent)
     except OSError as exc:
         _remove_db_files(tmp)
-        raise ExportError(f"Cannot write the published snapshot {published_path}: {exc.strerror or exc}.") from exc
+        raise ExportError(
+            f"Cannot write the published snapshot {published_path}: {exc.strerror or exc}."
+        ) from exc
     except BaseException:
         _remove_db_files(tmp)
         raise
@@ -82,7 +88,9 @@ def _build_snapshot(warehouse_path: Path, target: Path) -> None:
         counts: list[tuple[str, int]] = []
         for table in tables:
             name = quote_ident(table)
-            con.execute(f"CREATE TABLE {MARTS_SCHEMA}.{name} AS SELECT * FROM {_SOURCE}.{MARTS_SCHEMA}.{name}")
+            con.execute(
+                f"CREATE TABLE {MARTS_SCHEMA}.{name} AS SELECT * FROM {_SOURCE}.{MARTS_SCHEMA}.{name}"
+            )
             (count,) = con.execute(f"SELECT count(*) FROM {MARTS_SCHEMA}.{name}").fetchall()[0]
             counts.append((table, int(count)))
         con.execute(

@@ -89,7 +89,7 @@ class _Loader:
         counts = self.writer.upsert(table, batch.rows)
         self.summary.tables.setdefault(table.name, UpsertCounts()).add(counts)
         for endpoint, record_id, reason, payload in batch.rejected:
-            self.writer.reject(self.summary.source, endpoint, record_id, reason, payload)
+            self.writer.reject(table, endpoint, record_id, reason, payload)
             log.warning("%s %s: rejected record %s: %s", self.summary.source, endpoint, record_id, reason)
         self.summary.rejected += len(batch.rejected)
         if self.progress:

@@ -31,7 +31,7 @@ META_DDL = (
         source VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ,
         status VARCHAR, full_refresh BOOLEAN, summary JSON, PRIMARY KEY (source, started_at))""",
     """CREATE TABLE IF NOT EXISTS meta.rejected_records (
-        source VARCHAR, endpoint VARCHAR, record_id VARCHAR, reason VARCHAR,
+        source VARCHAR, table_name VARCHAR, endpoint VARCHAR, record_id VARCHAR, reason VARCHAR,
         payload JSON, seen_at TIMESTAMPTZ)""",
 )
 
@@ -111,11 +111,20 @@ class RawWriter:
                 con.unregister("_incoming_batch")
         return UpsertCounts(new=len(by_id) - existing, updated=existing)
 
-    def reject(self, source: str, endpoint: str, record_id: str | None, reason: str, payload: Any) -> None:
+    def reject(
+        self, table: RawTable, endpoint: str, record_id: str | None, reason: str, payload: Any
+    ) -> None:
         with self._lock:
             self._con.execute(
-                "INSERT INTO meta.rejected_records VALUES (?, ?, ?, ?, ?::JSON, now())",
-                [source, endpoint, record_id, reason, orjson.dumps(payload, default=str).decode()],
+                "INSERT INTO meta.rejected_records VALUES (?, ?, ?, ?, ?, ?::JSON, now())",
+                [
+                    table.source,
+                    table.name,
+                    endpoint,
+                    record_id,
+                    reason,
+                    orjson.dumps(payload, default=str).decode(),
+                ],
             )
 
     def get_cursor(self, source: str, entity: str) -> str | None:

@@ -43,7 +43,8 @@ def test_after_cursor_stops_on_an_empty_page_even_when_meta_says_more():
 def test_next_page_token_ends_on_empty_token():
     pages = {"": {"p": [1, 2], "next_page_token": "t2"}, "t2": {"p": [3], "next_page_token": ""}}
     client, _ = _serve(pages, "next_page_token")
-    assert [r for page, _ in paginate(client, "/x", "p", NextPageTokenPaginator(300)) for r in page] == [1, 2, 3]
+    pages_seen = paginate(client, "/x", "p", NextPageTokenPaginator(300))
+    assert [r for page, _ in pages_seen for r in page] == [1, 2, 3]
 
 
 def test_offset_advances_by_records_returned_and_stops_on_more_false():
@@ -52,12 +53,8 @@ def test_offset_advances_by_records_returned_and_stops_on_more_false():
         "3": {"incidents": [4], "more": False},
     }
     client, seen = _serve(pages, "offset")
-    assert [r for page, _ in paginate(client, "/incidents", "incidents", OffsetPaginator(100)) for r in page] == [
-        1,
-        2,
-        3,
-        4,
-    ]
+    pages_seen = paginate(client, "/incidents", "incidents", OffsetPaginator(100))
+    assert [r for page, _ in pages_seen for r in page] == [1, 2, 3, 4]
     assert [p["offset"] for p in seen] == ["0", "3"]
 
 

@@ -33,9 +33,12 @@ def test_records_without_an_id_are_rejected_with_their_payload(tmp_path):
     assert [r["id"] for r in batch.rows] == ["x"]
     assert len(batch.rejected) == 2
     for endpoint, record_id, reason, payload in batch.rejected:
-        writer.reject("incidentio", endpoint, record_id, reason, payload)
-    rows = writer.query("SELECT endpoint, reason FROM meta.rejected_records ORDER BY reason")
-    assert rows == [("/v2/incidents", "record has no id"), ("/v2/incidents", "record is not a JSON object")]
+        writer.reject(INCIDENTS, endpoint, record_id, reason, payload)
+    rows = writer.query("SELECT table_name, endpoint, reason FROM meta.rejected_records ORDER BY reason")
+    assert rows == [
+        ("incidentio_incidents", "/v2/incidents", "record has no id"),
+        ("incidentio_incidents", "/v2/incidents", "record is not a JSON object"),
+    ]
 
 
 def test_cursors_round_trip_and_clear(tmp_path):

@@ -1,7 +1,5 @@
 """What leaves the warehouse: the published snapshot the dashboard reads, and the file export."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

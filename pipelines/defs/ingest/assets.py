@@ -4,8 +4,6 @@ They are computed by one multi-asset so the four sources sync concurrently in on
 takes a single writer process, and the work is network-bound, so threads are the right tool.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -48,7 +46,7 @@ class SyncConfig(dg.Config):
     full_refresh: bool = False
 
 
-@dg.multi_asset(specs=RAW_SPECS, can_subset=True, name="raw_sources", compute_kind="python")
+@dg.multi_asset(specs=RAW_SPECS, can_subset=True, name="raw_sources")
 def raw_sources(
     context: dg.AssetExecutionContext,
     config: SyncConfig,

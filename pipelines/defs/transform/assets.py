@@ -1,7 +1,5 @@
 """dbt models as Dagster assets: staging, intermediate and marts, downstream of the raw assets."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 

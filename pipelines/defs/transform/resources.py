@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
 from pipelines.settings import DBT_PROJECT_DIR
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# dbt is installed next to this interpreter; the CLI may run without the virtualenv on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+if str(Path(sys.executable).parent) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
 @cache
@@ -42,4 +48,4 @@ def _manifest_is_stale(project: DbtProject) -> bool:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project())
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
