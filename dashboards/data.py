@@ -144,43 +144,49 @@ def snapshot_info(path: str, version: int) -> SnapshotInfo:
     except duckdb.Error as exc:
         return SnapshotInfo(ready=False, problem=f"The file cannot be opened: {str(exc).splitlines()[0]}")
     try:
-        rows = con.execute(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'marts'"
-        ).fetchall()
-        present: dict[str, set[str]] = {}
-        for table, column in rows:
-            present.setdefault(table, set()).add(column)
-        if "fct_incidents" not in present:
-            return SnapshotInfo(ready=False, problem="It has no `marts.fct_incidents` table yet.")
-        missing = [
-            f"{table}.{column}"
-            for table, columns in REQUIRED_COLUMNS.items()
-            for column in columns
-            if column not in present.get(table, set())
-        ]
-        if missing:
-            return SnapshotInfo(
-                ready=False,
-                problem="It was built by an older model version and lacks " + ", ".join(missing) + ".",
-            )
-        count, first_day, last_day = con.execute(
-            "SELECT count(*), min(reported_at)::DATE, max(reported_at)::DATE FROM marts.fct_incidents"
-        ).fetchall()[0]
-        if count == 0 or first_day is None:
-            return SnapshotInfo(ready=False, problem="It holds no incidents yet.")
-        severity_rows = con.execute(
-            """
-            SELECT severity_name
-            FROM marts.fct_incidents
-            GROUP BY severity_name
-            ORDER BY max(severity_rank) DESC NULLS LAST, severity_name NULLS LAST
-            """
-        ).fetchall()
-        published_at = None
-        if "_published" in present:
-            (published_at,) = con.execute("SELECT max(published_at) FROM marts._published").fetchall()[0]
+        return _inspect(con)
+    except duckdb.Error as exc:  # e.g. a column of an unexpected type: say so rather than a traceback
+        return SnapshotInfo(ready=False, problem=f"It cannot be read: {str(exc).splitlines()[0]}")
     finally:
         con.close()
+
+
+def _inspect(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
+    rows = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'marts'"
+    ).fetchall()
+    present: dict[str, set[str]] = {}
+    for table, column in rows:
+        present.setdefault(table, set()).add(column)
+    if "fct_incidents" not in present:
+        return SnapshotInfo(ready=False, problem="It has no `marts.fct_incidents` table yet.")
+    missing = [
+        f"`{table}.{column}`"
+        for table, columns in REQUIRED_COLUMNS.items()
+        for column in columns
+        if column not in present.get(table, set())
+    ]
+    if missing:
+        return SnapshotInfo(
+            ready=False,
+            problem="It lacks columns the dashboard needs (" + ", ".join(missing) + "): rebuild the marts.",
+        )
+    count, first_day, last_day = con.execute(
+        "SELECT count(*), min(reported_at)::DATE, max(reported_at)::DATE FROM marts.fct_incidents"
+    ).fetchall()[0]
+    if count == 0 or first_day is None:
+        return SnapshotInfo(ready=False, problem="It holds no incidents yet.")
+    severity_rows = con.execute(
+        """
+        SELECT severity_name
+        FROM marts.fct_incidents
+        GROUP BY severity_name
+        ORDER BY max(severity_rank) DESC NULLS LAST, severity_name NULLS LAST
+        """
+    ).fetchall()
+    published_at = None
+    if "_published" in present:
+        (published_at,) = con.execute("SELECT max(published_at) FROM marts._published").fetchall()[0]
     return SnapshotInfo(
         ready=True,
         published_at=published_at,

@@ -34,8 +34,7 @@ def describe_open_error(path: Path, exc: duckdb.Error) -> str:
         )
     if "different configuration" in message or "Unique file handle conflict" in message:
         return (
-            f"The warehouse {path} is already open for writing in this process; close that connection "
-            "before exporting."
+            f"The warehouse {path} is already open for writing in this process; close that connection first."
         )
     first_line = message.splitlines()[0] if message else type(exc).__name__
     return f"Cannot open the warehouse {path}: {first_line}"

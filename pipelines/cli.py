@@ -8,8 +8,10 @@ environment, and from there into resources through `EnvVar`.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -53,6 +55,11 @@ def _progress_display() -> Iterator[None]:
     tasks: dict[str, Any] = {}
     counts: dict[str, int] = {}
 
+    def finish_dbt() -> None:
+        if "dbt" in tasks:
+            progress.remove_task(tasks.pop("dbt"))
+            progress.console.print(f"[green]✓[/] dbt build: {counts['dbt']} models built, tests passed")
+
     def listener(event: str, fields: dict[str, Any]) -> None:
         if event == "rows":
             source = fields["source"]
@@ -73,13 +80,12 @@ def _progress_display() -> Iterator[None]:
             counts["dbt"] = 0
         elif event == "dbt_model" and "dbt" in tasks:
             counts["dbt"] += 1
-            progress.update(tasks["dbt"], description=f"dbt build: {counts['dbt']} models and tests")
+            progress.update(tasks["dbt"], description=f"dbt build: {counts['dbt']} models built")
         elif event == "published":
-            if "dbt" in tasks:
-                progress.remove_task(tasks.pop("dbt"))
-                progress.console.print(f"[green]✓[/] dbt build: {counts['dbt']} models and tests")
+            finish_dbt()
             progress.console.print(f"[green]✓[/] dashboard snapshot published: {fields['path']}")
         elif event == "exported":
+            finish_dbt()
             progress.console.print(
                 f"[green]✓[/] export: {fields['models']} models written to {fields['dest']}"
             )
@@ -98,9 +104,9 @@ def _error_line(error_info: Any) -> str:
         error_info = error_info.cause
     message = (getattr(error_info, "message", "") or "").strip().splitlines()
     first = message[0] if message else "unknown error"
-    return (
-        first.split(": ", 1)[1] if first.startswith(("dagster.", "pipelines.")) and ": " in first else first
-    )
+    prefix, _, rest = first.partition(": ")
+    # "_duckdb.IOException: …" or "dagster._core…Failure: …": the class name is noise for a user.
+    return rest if rest and re.fullmatch(r"[\w.]+", prefix) else first
 
 
 def materialize(selection: Any, run_config: dict[str, Any] | None = None) -> None:
@@ -108,18 +114,29 @@ def materialize(selection: Any, run_config: dict[str, Any] | None = None) -> Non
 
     from pipelines.definitions import build_definitions
 
-    logging.getLogger("dagster").setLevel(logging.WARNING)
+    verbose = logging.getLogger().level <= logging.INFO
+    logging.getLogger("dagster").setLevel(logging.INFO if verbose else logging.CRITICAL)
     defs = build_definitions()
-    config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}, **(run_config or {})}
+    # Failures are reported once, as one line, below; Dagster's own log shows with --verbose.
+    log_level = "INFO" if verbose else "CRITICAL"
+    config = {"loggers": {"console": {"config": {"log_level": log_level}}}, **(run_config or {})}
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_implicit_global_asset_job_def()
-    with _progress_display():
-        result = job.execute_in_process(
-            run_config=config,
-            instance=instance,
-            asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
-            raise_on_error=False,
-        )
+    # dbt writes its log to stdout and Dagster logs every step: keep both for --verbose.
+    quiet = contextlib.ExitStack()
+    if not verbose:
+        quiet.enter_context(contextlib.redirect_stdout(io.StringIO()))
+        logging.disable(logging.WARNING)
+    try:
+        with quiet, _progress_display():
+            result = job.execute_in_process(
+                run_config=config,
+                instance=instance,
+                asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
+                raise_on_error=False,
+            )
+    finally:
+        logging.disable(logging.NOTSET)
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
         if failures:

@@ -27,7 +27,7 @@ st.caption(
     + (f"{filters.days} days." if comparable else "period, which the data does not cover.")
 )
 
-delta_description = f"vs previous {filters.days} days" if comparable else None
+delta_description = f"vs prior {filters.days} d" if comparable else None
 count_col, median_col, mean_col, p90_col = st.columns(4)
 count_col.metric(
     "Incidents",

@@ -34,7 +34,9 @@ def zoom_uuid(rng: random.Random) -> str:
 
 
 def token_like(rng: random.Random, length: int = 22) -> str:
-    return base64.urlsafe_b64encode(rng.randbytes(length)).decode().replace("-", "a").replace("_", "b")[:length]
+    return (
+        base64.urlsafe_b64encode(rng.randbytes(length)).decode().replace("-", "a").replace("_", "b")[:length]
+    )
 
 
 def uuid4_like(rng: random.Random) -> str:

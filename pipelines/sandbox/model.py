@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipelines.sandbox.ids import slack_ts_us
+from pipelines.sandbox.ids import iso_s, slack_ts_us
 
 Record = dict[str, Any]
 
@@ -34,7 +34,8 @@ class Credentials:
     def random(cls) -> Credentials:
         return cls(
             incidentio_api_key="inc_" + secrets.token_urlsafe(32),
-            slack_bot_token="xoxb-" + "-".join(
+            slack_bot_token="xoxb-"
+            + "-".join(
                 (str(secrets.randbelow(10**12)), str(secrets.randbelow(10**13)), secrets.token_hex(12))
             ),
             zoom_account_id=secrets.token_urlsafe(16),
@@ -92,6 +93,12 @@ class ChannelLog:
             return self.top[i]
         return None
 
+    def replace_top(self, old: Record, new: Record) -> None:
+        i = bisect_left(self.top_keys, slack_ts_us(old["ts"]))
+        while self.top[i] is not old:
+            i += 1
+        self.top[i] = new
+
     def add_reply(self, parent: Record, reply: Record) -> None:
         replies = self.threads.setdefault(parent["ts"], [])
         insort(replies, reply, key=lambda m: slack_ts_us(m["ts"]))
@@ -120,8 +127,6 @@ class ZoomInstance:
     incident_id: str | None
 
     def listing(self) -> Record:
-        from pipelines.sandbox.ids import iso_s
-
         return {"uuid": self.uuid, "start_time": iso_s(self.start)}
 
 
@@ -165,6 +170,10 @@ class Organisation:
     # Bumped by every change, so the servers can cache sorted views.
     version: int = 0
     mutation_steps: list[int] = field(default_factory=list)
+    # Generator internals that mutations need again (rotations, config lookups); not API data.
+    context: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Slack channel members, by channel id (conversations.members, `num_members`).
+    slack_members: dict[str, list[str]] = field(default_factory=dict)
     # The latest time the data claims to know about (moves forward with mutations).
     data_time: float = 0.0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -188,7 +197,9 @@ class Organisation:
     def incidents_newest_first(self) -> list[Record]:
         return self.cached(
             ("io_incidents_desc",),
-            lambda: sorted(self.io_incidents.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True),
+            lambda: sorted(
+                self.io_incidents.values(), key=lambda r: (r["created_at"], r["id"]), reverse=True
+            ),
         )
 
     def pd_incidents_sorted(self) -> list[Record]:
@@ -196,10 +207,6 @@ class Organisation:
             ("pd_incidents_asc",),
             lambda: sorted(self.pd_incidents.values(), key=lambda r: (r["created_at"], r["incident_number"])),
         )
-
-    def person_by_email(self, email: str) -> Person | None:
-        index = self.cached(("people_by_email",), lambda: {p.email: p for p in self.people})
-        return index.get(email.lower())
 
     def io_user(self, user_id: str) -> Record | None:
         index = self.cached(("io_users_by_id",), lambda: {u["id"]: u for u in self.io_users})
@@ -227,7 +234,7 @@ class Organisation:
         }
 
     def mutate(self, step: int | None = None) -> dict[str, Any]:
-        """Apply the deterministic change set number `step` (default: the next one); see `generator.mutate`."""
+        """Apply the deterministic change set `step` (default: the next one); see `generator.mutate`."""
         from pipelines.sandbox.generator import mutate
 
         return mutate(self, step)

@@ -68,6 +68,7 @@ class RawWriter:
 
     def ensure_schema(self) -> None:
         with self._lock:
+            self._con.execute("SET TimeZone = 'UTC'")
             for ddl in META_DDL:
                 self._con.execute(ddl)
             for table in RAW_TABLES:

@@ -4,6 +4,8 @@ They are computed by one multi-asset so the four sources sync concurrently in on
 takes a single writer process, and the work is network-bound, so threads are the right tool.
 """
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -66,6 +68,7 @@ def raw_sources(
             runnable.append(source)
         else:
             context.log.info(f"{source}: skipped, no credentials ({', '.join(status.missing)} not set)")
+    Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
     with warehouse.get_connection() as con:
         writer = RawWriter(con)
         summaries = run_sync(

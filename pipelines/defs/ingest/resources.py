@@ -73,9 +73,7 @@ def source_settings(
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     settings = get_settings()
     return {
-        "warehouse": DuckDBResource(
-            database=str(settings.warehouse_path), connection_config={"TimeZone": "UTC"}
-        ),
+        "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
         "incidentio": IncidentioResource(
             api_key=_secret("INCIDENTIO_API_KEY"), base_url=settings.incidentio_base_url
         ),

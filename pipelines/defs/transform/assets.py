@@ -1,5 +1,6 @@
 """dbt models as Dagster assets: staging, intermediate and marts, downstream of the raw assets."""
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -8,6 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.defs.transform.resources import dbt_project
 from pipelines.lib.progress import report
+from pipelines.settings import get_settings
 
 
 class IncidentLakeTranslator(DagsterDbtTranslator):
@@ -30,15 +32,18 @@ TRANSLATOR = IncidentLakeTranslator(settings=DagsterDbtTranslatorSettings(enable
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)
 def incident_lake_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    # dbt runs in the project folder: hand it the warehouse as an absolute path.
+    os.environ["INCIDENT_LAKE_DB"] = str(get_settings().warehouse_path)
     report("dbt_start")
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     for event in invocation.stream():
         if isinstance(event, dg.Output | dg.MaterializeResult):
-            report("dbt_model", key=event.asset_key.to_user_string() if event.asset_key else "")
+            report("dbt_model", key=str(getattr(event, "asset_key", None) or event.output_name))
         yield event
     if not invocation.is_successful():
-        failures = _failed_nodes(invocation)
-        raise dg.Failure(description=f"dbt build failed: {failures or 'see the dbt log above'}")
+        failures = _failed_nodes(invocation) or _dbt_errors(invocation)
+        log_path = invocation.target_path / "dbt.log"
+        raise dg.Failure(description=f"dbt build failed: {failures or f'see {log_path}'}")
 
 
 def _failed_nodes(invocation: Any) -> str:
@@ -51,6 +56,14 @@ def _failed_nodes(invocation: Any) -> str:
         for r in results
         if r.get("status") in ("error", "fail")
     )[:2000]
+
+
+def _dbt_errors(invocation: Any) -> str:
+    """dbt's own error lines (for failures before any node ran, e.g. a connection error)."""
+    messages = [
+        str(m).strip().splitlines()[-1] for m in getattr(invocation, "_error_messages", []) if str(m).strip()
+    ]
+    return "; ".join(messages)[:2000]
 
 
 def mart_asset_keys() -> list[dg.AssetKey]:

@@ -1,0 +1,239 @@
+"""One ASGI app serving the four simulated APIs under path prefixes, plus `/_sandbox/*` controls.
+
+| prefix | API | env var value |
+|---|---|---|
+| `/incidentio` | incident.io | `INCIDENTIO_BASE_URL=http://HOST:PORT/incidentio` |
+| `/slack/api/` | Slack Web API | `SLACK_BASE_URL=http://HOST:PORT/slack/api/` |
+| `/zoom/v2`, `/zoom/oauth/token` | Zoom | `ZOOM_BASE_URL`, `ZOOM_OAUTH_URL` |
+| `/pagerduty` | PagerDuty REST v2 | `PAGERDUTY_BASE_URL=http://HOST:PORT/pagerduty` |
+
+`GET /_sandbox/stats` (request counters; `DELETE` resets them), `POST /_sandbox/mutate?step=N`,
+`GET /_sandbox/health`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pipelines.sandbox.apis import incidentio, pagerduty, slack, zoom
+from pipelines.sandbox.apis.common import SandboxState, json_response, rate_limited, server_error
+from pipelines.sandbox.faults import FaultSpec
+from pipelines.sandbox.model import Organisation
+
+_API_PREFIXES = (
+    ("/incidentio/", "incidentio"),
+    ("/slack/api/", "slack"),
+    ("/zoom/", "zoom"),
+    ("/pagerduty/", "pagerduty"),
+)
+_ID_SEGMENT = re.compile(r"^(?!v\d$)[A-Za-z0-9%+=_.-]*\d[A-Za-z0-9%+=_.-]*$")
+
+
+def api_of(path: str) -> str | None:
+    for prefix, api in _API_PREFIXES:
+        if path.startswith(prefix):
+            return api
+    return None
+
+
+def path_template(api: str, raw_path: str) -> str:
+    """The request path with ids replaced by `{id}`, so counters group by endpoint."""
+    if api == "slack":
+        return raw_path.rsplit("/", 1)[-1]
+    rest = raw_path.split("/", 2)[2] if raw_path.count("/") >= 2 else ""
+    parts = rest.split("/")
+    if api == "zoom" and parts[:1] == ["v2"]:
+        parts = parts[1:]
+        if len(parts) >= 2 and parts[0] == "past_meetings":
+            tail = parts[-1] if parts[-1] in ("instances", "participants") and len(parts) > 2 else ""
+            parts = ["past_meetings", "{id}"] + ([tail] if tail else [])
+    parts = ["{id}" if i > 0 and _ID_SEGMENT.match(p) else p for i, p in enumerate(parts)]
+    return "/" + "/".join(parts)
+
+
+def _budget_bucket(api: str, template: str) -> str:
+    if api == "slack":
+        return template
+    if api == "zoom":
+        return "light" if template == "/past_meetings/{id}" else "medium"
+    return "all"
+
+
+class SandboxMiddleware:
+    """Counts every API request, enforces budgets, and injects the faults of the spec."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        api = api_of(scope["path"])
+        if api is None:
+            await self.app(scope, receive, send)
+            return
+        state = self.state
+        template = path_template(api, raw_path)
+        state.stats.count(api, template)
+
+        async def counted_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state.stats.status(api, message["status"])
+            await send(message)
+
+        if template != "/oauth/token":  # the token endpoint has its own (unsimulated) limits
+            wait, limit, _ = state.budget.check(api, _budget_bucket(api, template))
+            if wait:
+                state.stats.fault(api, "budget")
+                await rate_limited(api, wait, limit)(scope, receive, counted_send)
+                return
+            query = scope.get("query_string", b"").decode("latin-1")
+            fault = state.plan.decide(api, f"{raw_path}?{query}")
+        else:
+            fault = None
+        if fault is None:
+            await self.app(scope, receive, counted_send)
+            return
+        state.stats.fault(api, fault)
+        spec = state.faults
+        if fault == "429":
+            await rate_limited(api, spec.retry_after)(scope, receive, counted_send)
+        elif fault.isdigit():
+            await server_error(api, int(fault))(scope, receive, counted_send)
+        elif fault == "timeout":
+            still_there, replay = await _hold(receive, spec.delay)
+            if still_there:
+                await self.app(scope, replay, counted_send)
+        elif fault == "drop":
+            await _drop_connection(scope, receive, counted_send)
+        elif fault == "truncate":
+            await self.app(scope, receive, _truncating(counted_send))
+
+
+async def _hold(receive: Receive, delay: float) -> tuple[bool, Receive]:
+    """Wait `delay` seconds, or less if the client gives up first (then nothing is sent, and no task lingers
+    to slow down shutdown). Returns whether the client is still there, and a `receive` that replays what
+    was read meanwhile (the request body) to the app."""
+    read: list[Message] = []
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone.set()
+                return
+            read.append(message)
+
+    watcher = asyncio.ensure_future(watch())
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(delay):
+            await gone.wait()
+    watcher.cancel()
+
+    async def replay() -> Message:
+        return read.pop(0) if read else await receive()
+
+    return not gone.is_set(), replay
+
+
+def _truncating(send: Send) -> Send:
+    """Buffer the response and send only the first half of its body (with a matching Content-Length),
+    so the client gets a complete HTTP response holding broken JSON."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        cut = body[: max(1, len(body) // 2)] if len(body) > 1 else b"{"
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(cut)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": cut, "more_body": False})
+
+    return wrapped
+
+
+async def _drop_connection(scope: Scope, receive: Receive, send: Send) -> None:
+    """Close the TCP connection without answering. Uvicorn's `receive` is a bound method of the request
+    cycle, which holds the transport; once it has seen the disconnect, uvicorn sends nothing more."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None:  # another server: the closest we can do is an empty 500 with `Connection: close`
+        await send({"type": "http.response.start", "status": 500, "headers": [(b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    transport.abort()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(5):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+
+def build_app(
+    org: Organisation,
+    faults: FaultSpec | str | None = None,
+    zoom_token_ttl: float = 3599.0,
+) -> tuple[ASGIApp, SandboxState]:
+    """The ASGI app and its state (stats, faults, issued tokens) for one organisation."""
+    spec = faults if isinstance(faults, FaultSpec) else FaultSpec.parse(faults)
+    state = SandboxState(org=org, faults=spec, zoom_token_ttl=zoom_token_ttl)
+
+    async def stats(request: Request) -> Response:
+        if request.method == "DELETE":
+            state.stats.reset()
+        return json_response(state.stats.snapshot())
+
+    async def mutate(request: Request) -> Response:
+        raw = request.query_params.get("step")
+        if raw is None and await request.body():
+            raw = str((await request.json()).get("step", "")) or None
+        try:
+            step = int(raw) if raw else None
+        except ValueError:
+            return json_response({"error": "step must be an integer"}, 400)
+        # On the event loop itself: no request handler can observe a half-applied change.
+        return json_response(org.mutate(step))
+
+    async def health(request: Request) -> Response:
+        return json_response(
+            {
+                "ok": True,
+                "size": org.size,
+                "seed": org.seed,
+                "anchor": org.anchor.isoformat(),
+                "faults": str(spec),
+                "counts": org.counts(),
+            }
+        )
+
+    routes = [
+        Route("/_sandbox/stats", stats, methods=["GET", "DELETE"]),
+        Route("/_sandbox/mutate", mutate, methods=["POST"]),
+        Route("/_sandbox/health", health),
+        *incidentio.routes(state),
+        *slack.routes(state),
+        *zoom.routes(state),
+        *pagerduty.routes(state),
+    ]
+    return SandboxMiddleware(Starlette(routes=routes), state), state

@@ -1,0 +1,232 @@
+"""The Streamlit app under AppTest, on a hand-made published snapshot."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+from dashboards_support import APP_PATH, LAST_DAY, build_published_db, sample_incidents
+from streamlit.testing.v1 import AppTest
+
+from dashboards import data
+from dashboards.filters import KEY_DATES, KEY_INCLUDE_NON_STANDARD, KEY_SEVERITIES
+from dashboards.formatting import format_duration
+
+DEFAULT_START = LAST_DAY - timedelta(days=89)
+
+
+def run_app() -> AppTest:
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def direct_headline(
+    db: Path,
+    start: date,
+    end: date,
+    severities: tuple[str | None, ...] = (),
+    include_non_standard: bool = False,
+) -> dict[str, Any]:
+    """The headline numbers straight from marts.fct_incidents, written independently of dashboards.data."""
+    where = ["reported_at >= ?::DATE", "reported_at < ?::DATE + 1"]
+    params: list[Any] = [start, end]
+    if include_non_standard:
+        where.append(
+            "(is_in_metrics OR (mode != 'standard' AND status_category NOT IN "
+            "('declined', 'merged', 'canceled', 'triage')))"
+        )
+    else:
+        where.append("is_in_metrics")
+    if severities:
+        named = [s for s in severities if s is not None]
+        where.append("(severity_name IN (SELECT unnest(?::VARCHAR[])) OR (? AND severity_name IS NULL))")
+        params += [named, None in severities]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        row = con.execute(
+            "SELECT count(*), avg(time_to_resolve_seconds), median(time_to_resolve_seconds), "
+            "quantile_cont(time_to_resolve_seconds, 0.9) FROM marts.fct_incidents WHERE "
+            + " AND ".join(where),
+            params,
+        ).fetchall()[0]
+    finally:
+        con.close()
+    return {"count": row[0], "mean": row[1], "median": row[2], "p90": row[3]}
+
+
+def metrics_by_label(at: AppTest) -> dict[str, Any]:
+    return {m.label: m for m in at.metric}
+
+
+def assert_headline(at: AppTest, expected: dict[str, Any]) -> None:
+    metrics = metrics_by_label(at)
+    assert metrics["Incidents"].value == str(expected["count"])
+    assert metrics["MTTR median"].value == format_duration(expected["median"])
+    assert metrics["MTTR mean"].value == format_duration(expected["mean"])
+    assert metrics["MTTR p90"].value == format_duration(expected["p90"])
+
+
+@pytest.fixture
+def app_on_sample(published_db: Path, use_published) -> Path:
+    use_published(published_db)
+    return published_db
+
+
+def test_overview_renders_metrics_charts_and_table(app_on_sample: Path) -> None:
+    at = run_app()
+    assert [t.value for t in at.title] == ["Overview"]
+    assert set(metrics_by_label(at)) == {"Incidents", "MTTR median", "MTTR mean", "MTTR p90"}
+    assert all(m.help for m in at.metric), "every number carries its definition"
+    assert "resolved_at − reported_at" in metrics_by_label(at)["MTTR median"].help
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    specs = " ".join(c.proto.spec for c in charts)
+    assert "Incidents per month by severity" in specs and "Median time to resolve (hours)" in specs
+    assert len(at.dataframe) == 1
+    assert len(at.get("download_button")) == 1
+    assert not at.error
+
+
+def test_headline_numbers_equal_a_direct_query_on_the_marts(app_on_sample: Path) -> None:
+    at = run_app()
+    expected = direct_headline(app_on_sample, DEFAULT_START, LAST_DAY)
+    assert expected["count"] > 20  # the sample really exercises the default period
+    assert_headline(at, expected)
+
+    # The unformatted numbers too, so rounding in the display cannot hide a wrong query.
+    raw = data.headline(
+        str(app_on_sample), 0, DEFAULT_START, LAST_DAY, severities=(), include_non_standard=False
+    )
+    assert raw["incident_count"] == expected["count"]
+    assert raw["mttr_mean_seconds"] == pytest.approx(expected["mean"])
+    assert raw["mttr_median_seconds"] == pytest.approx(expected["median"])
+    assert raw["mttr_p90_seconds"] == pytest.approx(expected["p90"])
+
+
+def test_deltas_compare_with_the_previous_period_of_equal_length(app_on_sample: Path) -> None:
+    at = run_app()
+    current = direct_headline(app_on_sample, DEFAULT_START, LAST_DAY)
+    previous = direct_headline(
+        app_on_sample, DEFAULT_START - timedelta(days=90), DEFAULT_START - timedelta(days=1)
+    )
+    incidents = metrics_by_label(at)["Incidents"]
+    assert int(incidents.delta) == current["count"] - previous["count"]
+    assert metrics_by_label(at)["MTTR median"].delta not in ("", None)
+
+
+def test_severity_filter_narrows_the_headline(app_on_sample: Path) -> None:
+    at = run_app()
+    at.multiselect(key=KEY_SEVERITIES).set_value(["Critical", data.NO_SEVERITY]).run()
+    assert not at.exception
+    expected = direct_headline(app_on_sample, DEFAULT_START, LAST_DAY, severities=("Critical", None))
+    assert 0 < expected["count"] < direct_headline(app_on_sample, DEFAULT_START, LAST_DAY)["count"]
+    assert_headline(at, expected)
+
+
+def test_toggle_adds_retrospective_test_and_tutorial_incidents(app_on_sample: Path) -> None:
+    at = run_app()
+    before = int(metrics_by_label(at)["Incidents"].value)
+    at.toggle(key=KEY_INCLUDE_NON_STANDARD).set_value(True).run()
+    assert not at.exception
+    expected = direct_headline(app_on_sample, DEFAULT_START, LAST_DAY, include_non_standard=True)
+    assert expected["count"] > before
+    assert_headline(at, expected)
+
+
+def test_date_range_filter_and_no_delta_without_an_earlier_period(app_on_sample: Path) -> None:
+    at = run_app()
+    start, end = date(2025, 1, 1), date(2025, 2, 15)
+    at.date_input(key=KEY_DATES).set_value((start, end)).run()
+    assert not at.exception
+    assert_headline(at, direct_headline(app_on_sample, start, end))
+    # The snapshot starts on 1 January: there is no previous period to compare with.
+    assert metrics_by_label(at)["Incidents"].delta in ("", None)
+
+
+def test_mttr_table_lists_the_metrics_mttr_rows_of_the_period(app_on_sample: Path) -> None:
+    at = run_app()
+    shown = at.dataframe[0].value
+    con = duckdb.connect(str(app_on_sample), read_only=True)
+    try:
+        (expected_rows,) = con.execute(
+            "SELECT count(*) FROM marts.metrics_mttr WHERE month >= DATE '2025-04-01'"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert len(shown) == expected_rows
+    assert list(shown["month"].drop_duplicates()) == sorted(shown["month"].drop_duplicates(), reverse=True)
+
+
+def test_missing_published_snapshot_shows_the_first_run_page(tmp_path: Path, use_published) -> None:
+    use_published(tmp_path / "nothing-here.duckdb")
+    at = run_app()
+    text = " ".join(m.value for m in at.markdown)
+    assert "No data yet" in [s.value for s in at.subheader]
+    assert "incident-lake demo" in text and "incident-lake run" in text
+    assert "nothing-here.duckdb" in text
+    assert not at.metric
+
+
+@pytest.mark.parametrize(
+    ("with_tables", "reason"),
+    [
+        pytest.param(False, "no `marts.fct_incidents`", id="no marts tables"),
+        pytest.param(True, "no incidents", id="no incidents"),
+    ],
+)
+def test_empty_snapshot_shows_the_first_run_page(
+    tmp_path: Path, use_published, with_tables: bool, reason: str
+) -> None:
+    use_published(build_published_db(tmp_path / "empty.duckdb", incidents=None, with_tables=with_tables))
+    at = run_app()
+    text = " ".join(m.value for m in at.markdown)
+    assert reason in text
+    assert "incident-lake demo" in text
+
+
+def test_unusable_snapshot_says_why_on_the_first_run_page(
+    tmp_path: Path, incidents: pd.DataFrame, use_published
+) -> None:
+    lacking = build_published_db(tmp_path / "old.duckdb", incidents)
+    con = duckdb.connect(str(lacking))
+    con.execute("DROP TABLE marts.metrics_mttr")
+    con.close()
+    use_published(lacking)
+    at = run_app()
+    assert "`metrics_mttr.month`" in " ".join(m.value for m in at.markdown)
+
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_bytes(b"not a database" * 100)
+    use_published(garbage)
+    at = run_app()
+    assert "cannot be opened" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_new_publish_is_read_without_waiting_for_the_cache(tmp_path: Path, use_published) -> None:
+    target = tmp_path / "published.duckdb"
+    build_published_db(target, sample_incidents(n=50, seed=1))
+    use_published(target)
+    first = data.current_snapshot()
+    assert first is not None
+    assert data.snapshot_info(first.path, first.version).incident_count == 50
+
+    # What publish_marts does: build aside, then replace the file.
+    build_published_db(tmp_path / "next.duckdb", sample_incidents(n=80, seed=2)).replace(target)
+    second = data.current_snapshot()
+    assert second is not None and second.version != first.version
+    assert data.snapshot_info(second.path, second.version).incident_count == 80
+
+
+def test_user_values_are_bound_as_parameters(published_db: Path) -> None:
+    hostile = ("Critical' OR 1=1 --",)
+    result = data.headline(
+        str(published_db), 0, date(2025, 1, 1), LAST_DAY, hostile, include_non_standard=True
+    )
+    assert result["incident_count"] == 0
