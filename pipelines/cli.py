@@ -29,7 +29,7 @@ from pipelines.ingest.sources import SOURCES, NoSourceConfigured, configured_sou
 from pipelines.lib.progress import set_progress_listener
 from pipelines.settings import DASHBOARD_APP, reload_settings
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class CliError(click.ClickException):
