@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     slack_base_url: str = "https://slack.com/api/"
     # Extra channels to sync besides the incident channels (comma separated ids).
     slack_extra_channels: str = ""
+    # `tier3` (Marketplace and internal apps) or `nonmarketplace` (1 request/minute, 15 messages a page).
+    slack_rate_profile: str = "tier3"
 
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None

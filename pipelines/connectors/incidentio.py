@@ -22,6 +22,22 @@ PAGE_SIZE = 250  # the documented maximum for incidents and incident updates
 INCIDENTS = RAW_TABLES_BY_NAME["incidentio_incidents"]
 UPDATES = RAW_TABLES_BY_NAME["incidentio_incident_updates"]
 ATTACHMENTS = RAW_TABLES_BY_NAME["incidentio_incident_attachments"]
+USERS = RAW_TABLES_BY_NAME["incidentio_users"]
+USERS_PAGE_SIZE = 10_000  # documented maximum of GET /v2/users
+
+# Small lists the API returns whole (no pagination): path, key in the response, raw table.
+CATALOG = (
+    ("/v1/severities", "severities", "incidentio_severities"),
+    ("/v1/incident_statuses", "incident_statuses", "incidentio_incident_statuses"),
+    ("/v2/incident_roles", "incident_roles", "incidentio_incident_roles"),
+    ("/v2/incident_timestamps", "incident_timestamps", "incidentio_incident_timestamps"),
+    ("/v1/incident_types", "incident_types", "incidentio_incident_types"),
+    ("/v2/custom_fields", "custom_fields", "incidentio_custom_fields"),
+)
+PER_INCIDENT_LISTS = (
+    ("/v2/actions", "actions", "incidentio_actions"),
+    ("/v2/follow_ups", "follow_ups", "incidentio_follow_ups"),
+)
 
 
 def make_client(api_key: str, base_url: str, *, max_connections: int = 8) -> HttpClient:
@@ -50,6 +66,37 @@ class IncidentioConnector:
             yield shape_records(
                 INCIDENTS, records, "/v2/incidents", lambda r: {"updated_at": parse_time(r.get("updated_at"))}
             )
+
+    def catalog(self) -> Iterator[Batch]:
+        """Severities, statuses, roles, timestamps, types and custom fields: one request each."""
+        for path, key, table in CATALOG:
+            yield self._whole_list(path, key, table, lambda r: {})
+
+    def actions_and_follow_ups(self) -> Iterator[Batch]:
+        """Every incident's actions and follow-ups (unpaginated lists; every incident mode)."""
+        for path, key, table in PER_INCIDENT_LISTS:
+            yield self._whole_list(
+                path,
+                key,
+                table,
+                lambda r: {"incident_id": r["incident_id"], "updated_at": parse_time(r.get("updated_at"))},
+            )
+
+    def users(self) -> Iterator[Batch]:
+        params = {"include_inactive": "true"}
+        for records, _ in paginate(
+            self.client, "/v2/users", "users", AfterCursorPaginator(USERS_PAGE_SIZE), params
+        ):
+            yield shape_records(USERS, records, "/v2/users", lambda r: {})
+
+    def _whole_list(self, path: str, key: str, table: str, keys: Any) -> Batch:
+        page = self.client.get_json(path)
+        records = page.get(key) if isinstance(page, dict) else None
+        if not isinstance(records, list):
+            batch = Batch(RAW_TABLES_BY_NAME[table])
+            batch.rejected.append((path, None, f"malformed page: no '{key}' list", page))
+            return batch
+        return shape_records(RAW_TABLES_BY_NAME[table], records, path, keys)
 
     def incident_updates(self) -> Iterator[Batch]:
         for records, _ in paginate(

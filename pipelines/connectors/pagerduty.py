@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipelines.connectors.common import Batch, parse_time, shape_records
-from pipelines.connectors.http import HttpClient, RequestStats, retry_after_seconds
+from pipelines.connectors.http import ApiError, HttpClient, RequestStats, retry_after_seconds
 from pipelines.connectors.pagination import OffsetCapReached, OffsetPaginator, paginate
 from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
 
@@ -24,6 +24,8 @@ WINDOW = timedelta(days=30)  # well inside the 6-month maximum of GET /incidents
 
 INCIDENTS = RAW_TABLES_BY_NAME["pagerduty_incidents"]
 LOG_ENTRIES = RAW_TABLES_BY_NAME["pagerduty_log_entries"]
+SERVICES = RAW_TABLES_BY_NAME["pagerduty_services"]
+USERS = RAW_TABLES_BY_NAME["pagerduty_users"]
 
 
 def make_client(token: str, base_url: str, *, max_connections: int = 8) -> HttpClient:
@@ -97,6 +99,40 @@ class PagerDutyConnector:
                     "updated_at": parse_time(r.get("updated_at")),
                 },
             )
+
+    def incidents_by_id(self, incident_ids: list[str]) -> Iterator[Batch]:
+        """Re-read incidents that were open: `since` filters on creation, so a later resolve is
+        invisible to a windowed listing of new incidents."""
+
+        def fetch(incident_id: str) -> dict[str, Any] | None:
+            try:
+                return self.client.get_json(f"/incidents/{incident_id}", endpoint="/incidents/{id}")[
+                    "incident"
+                ]
+            except ApiError as error:
+                if error.status == 404:
+                    return None  # deleted or merged away: the raw row keeps its last state
+                raise
+
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pagerduty") as pool:
+            records = [r for r in pool.map(fetch, incident_ids) if r is not None]
+        yield shape_records(
+            INCIDENTS,
+            records,
+            "/incidents/{id}",
+            lambda r: {
+                "created_at": parse_time(r.get("created_at")),
+                "updated_at": parse_time(r.get("updated_at")),
+            },
+        )
+
+    def services(self) -> Iterator[Batch]:
+        for records, _ in paginate(self.client, "/services", "services", OffsetPaginator(LIMIT)):
+            yield shape_records(SERVICES, records, "/services", lambda r: {})
+
+    def users(self) -> Iterator[Batch]:
+        for records, _ in paginate(self.client, "/users", "users", OffsetPaginator(LIMIT)):
+            yield shape_records(USERS, records, "/users", lambda r: {})
 
     def log_entries(self, start: datetime, end: datetime) -> Iterator[Batch]:
         """Account-wide log entries by time window: one request per 100 entries, not one per incident."""

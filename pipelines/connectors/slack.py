@@ -39,6 +39,8 @@ AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked"
 
 CHANNELS = RAW_TABLES_BY_NAME["slack_channels"]
 MESSAGES = RAW_TABLES_BY_NAME["slack_messages"]
+USERS = RAW_TABLES_BY_NAME["slack_users"]
+USERS_LIMIT = 200  # Slack's recommended page size for users.list
 
 TRANSIENT = (
     TimeoutError,
@@ -125,6 +127,10 @@ class SlackConnector:
             if not cursor:
                 return
 
+    def users(self) -> Iterator[Batch]:
+        for page in self._pages("users.list", "members", limit=USERS_LIMIT):
+            yield shape_records(USERS, page, "users.list", lambda r: {})
+
     def channels(self, channel_ids: list[str]) -> Iterator[Batch]:
         def fetch(channel_id: str) -> dict[str, Any] | None:
             try:
@@ -145,21 +151,28 @@ class SlackConnector:
         )
 
     def messages(
-        self, channel_ids: list[str], oldest_by_channel: dict[str, str] | None = None
+        self, channel_ids: list[str], known_threads: dict[tuple[str, str], str | None] | None = None
     ) -> Iterator[Batch]:
-        """History of each channel, then the replies of every thread in it."""
-        oldest_by_channel = oldest_by_channel or {}
+        """History of each channel, then the replies of threads that are new or whose `latest_reply` moved.
 
-        def fetch(channel_id: str) -> list[Batch]:
-            batches = []
-            parents: list[str] = []
-            params: dict[str, Any] = {"channel": channel_id, "limit": self.history_limit}
-            if oldest_by_channel.get(channel_id):
-                params["oldest"] = oldest_by_channel[channel_id]
-            for page in self._pages("conversations.history", "messages", **params):
-                parents.extend(m["ts"] for m in page if m.get("reply_count") and m.get("ts"))
-                batches.append(self._shape(channel_id, page, "conversations.history"))
-            for thread_ts in parents:
+        `known_threads` maps `(channel, thread_ts)` to the `latest_reply` stored by the last sync; with
+        it, a re-sync asks `conversations.replies` only for threads that changed since.
+        """
+        known_threads = known_threads if known_threads is not None else {}
+
+        def fetch(channel_id: str) -> Batch:
+            merged = Batch(MESSAGES)
+            changed_threads: list[str] = []
+            for page in self._pages(
+                "conversations.history", "messages", channel=channel_id, limit=self.history_limit
+            ):
+                for message in page:
+                    if message.get("reply_count") and message.get("ts"):
+                        stored = known_threads.get((channel_id, message["ts"]), "missing")
+                        if stored != message.get("latest_reply"):
+                            changed_threads.append(message["ts"])
+                self._merge(merged, self._shape(channel_id, page, "conversations.history"))
+            for thread_ts in changed_threads:
                 for page in self._pages(
                     "conversations.replies",
                     "messages",
@@ -167,16 +180,16 @@ class SlackConnector:
                     ts=thread_ts,
                     limit=self.replies_limit,
                 ):
-                    batches.append(self._shape(channel_id, page, "conversations.replies"))
-            return batches
+                    self._merge(merged, self._shape(channel_id, page, "conversations.replies"))
+            return merged  # one batch per channel: its parents and replies land in one transaction
 
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="slack") as pool:
-            for batches in pool.map(fetch, channel_ids):
-                merged = Batch(MESSAGES)
-                for batch in batches:
-                    merged.rows.extend(batch.rows)
-                    merged.rejected.extend(batch.rejected)
-                yield merged
+            yield from pool.map(fetch, channel_ids)
+
+    @staticmethod
+    def _merge(into: Batch, batch: Batch) -> None:
+        into.rows.extend(batch.rows)
+        into.rejected.extend(batch.rejected)
 
     @staticmethod
     def _shape(channel_id: str, messages: list[dict[str, Any]], endpoint: str) -> Batch:

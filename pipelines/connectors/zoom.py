@@ -8,6 +8,7 @@ a participant who rejoins is a new row (kept; merged in dbt); 429s carry `Retry-
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -20,15 +21,26 @@ from urllib.parse import quote
 import httpx
 
 from pipelines.connectors.common import Batch, parse_time, shape_records
-from pipelines.connectors.http import AuthError, HttpClient, RequestStats, redact_url, retry_after_iso
+from pipelines.connectors.http import (
+    ApiError,
+    AuthError,
+    HttpClient,
+    RequestStats,
+    redact_url,
+    retry_after_iso,
+)
 from pipelines.connectors.pagination import NextPageTokenPaginator, paginate
 from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
+
+log = logging.getLogger(__name__)
 
 SOURCE = "zoom"
 PARTICIPANTS_PAGE_SIZE = 300  # documented maximum
 
 INSTANCES = RAW_TABLES_BY_NAME["zoom_meeting_instances"]
 PARTICIPANTS = RAW_TABLES_BY_NAME["zoom_participants"]
+USERS = RAW_TABLES_BY_NAME["zoom_users"]
+USERS_PAGE_SIZE = 2000  # documented maximum of GET /users
 
 
 def encode_meeting_uuid(uuid: str) -> str:
@@ -124,11 +136,29 @@ class ZoomConnector:
         self.client = client
         self.concurrency = concurrency
 
+    def users(self) -> Iterator[Batch]:
+        for status in ("active", "inactive"):
+            for records, _ in paginate(
+                self.client, "/users", "users", NextPageTokenPaginator(USERS_PAGE_SIZE), {"status": status}
+            ):
+                # Pending users have no id yet: they are keyed by email.
+                yield shape_records(
+                    USERS, records, "/users", lambda r: {}, id_of=lambda r: r.get("id") or r.get("email")
+                )
+
     def instances(self, meeting_ids: list[str]) -> Iterator[Batch]:
         def fetch(meeting_id: str) -> Batch:
-            page = self.client.get_json(
-                f"/past_meetings/{meeting_id}/instances", endpoint="/past_meetings/{id}/instances"
-            )
+            try:
+                page = self.client.get_json(
+                    f"/past_meetings/{meeting_id}/instances", endpoint="/past_meetings/{id}/instances"
+                )
+            except ApiError as error:
+                if error.status not in (400, 404):
+                    raise
+                # A deleted meeting (404, code 3001) or one over Zoom's history limit (400, code 12702):
+                # nothing to read, and no reason to stop the other meetings. Logged by the caller.
+                log.warning("zoom: meeting %s skipped: %s", meeting_id, error)
+                return Batch(INSTANCES)
             meetings = page.get("meetings") if isinstance(page, dict) else None
             if not isinstance(meetings, list):
                 batch = Batch(INSTANCES)
@@ -145,10 +175,10 @@ class ZoomConnector:
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="zoom") as pool:
             yield from pool.map(fetch, meeting_ids)
 
-    def participants(self, instances: list[tuple[str, str]]) -> Iterator[Batch]:
-        """Participants of each `(meeting_id, instance_uuid)`."""
+    def participants(self, instances: list[tuple[str, str]]) -> Iterator[tuple[str, Batch]]:
+        """`(uuid, batch)`: every participant row of each `(meeting_id, uuid)` instance, all pages."""
 
-        def fetch(item: tuple[str, str]) -> Batch:
+        def fetch(item: tuple[str, str]) -> tuple[str, Batch]:
             meeting_id, uuid = item
             merged = Batch(PARTICIPANTS)
             path = f"/past_meetings/{encode_meeting_uuid(uuid)}/participants"
@@ -175,7 +205,7 @@ class ZoomConnector:
                 )
                 merged.rows.extend(batch.rows)
                 merged.rejected.extend(batch.rejected)
-            return merged
+            return uuid, merged
 
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="zoom") as pool:
             yield from pool.map(fetch, instances)

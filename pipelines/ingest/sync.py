@@ -8,6 +8,7 @@ to fetch; PagerDuty does not depend on it and runs alongside from the start.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,9 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from pipelines.connectors import incidentio, pagerduty, slack, zoom
 from pipelines.connectors.common import Batch, parse_time
 from pipelines.connectors.http import RequestStats
+from pipelines.connectors.zoom import CallWindow, instances_in_windows
 from pipelines.settings import Settings
 from pipelines.warehouse.raw_tables import RawTable
 from pipelines.warehouse.raw_writer import RawWriter, UpsertCounts
@@ -27,7 +31,13 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, str, int], None]  # (source, table, rows written in this batch)
 # Edits can land with a slightly older updated_at than the newest we saw (clock skew, slow writes).
 INCIDENTIO_LOOKBACK = timedelta(hours=1)
+PAGERDUTY_LOOKBACK = timedelta(hours=1)
 CALL_WINDOW_MARGIN = timedelta(hours=1)
+# Slack channels and Zoom calls of finished incidents are polled for this long after their last change.
+ACTIVE_WINDOW = timedelta(days=14)
+ZOOM_SETTLE_TIME = timedelta(days=1)
+FINISHED_CATEGORIES = frozenset({"closed", "declined", "merged", "canceled"})
+ZOOM_JOIN_URL = re.compile(r"/j/(\d{9,12})")
 
 
 @dataclass
@@ -107,20 +117,22 @@ def _sync_incidentio(settings: Settings, loader: _Loader, full_refresh: bool) ->
         since = None
         if cursor:
             since = (datetime.fromisoformat(cursor) - INCIDENTIO_LOOKBACK).isoformat().replace("+00:00", "Z")
+        loader.load_quietly(connector.catalog())
+        loader.load_quietly(connector.users())
         incidents = loader.load(connector.incidents(updated_since=since))
         loader.load_quietly(connector.incident_updates())
+        loader.load_quietly(connector.actions_and_follow_ups())
+        # Attachments are listed per incident: only for incidents that changed since the last sync.
         loader.load_quietly(connector.incident_attachments([i["id"] for i in incidents]))
         newest = max(
             (parse_time(i.get("updated_at")) for i in incidents if i.get("updated_at")), default=None
         )
-        if newest is not None and (cursor is None or newest.isoformat() > cursor):
+        if newest is not None and (cursor is None or newest > datetime.fromisoformat(cursor)):
             loader.writer.set_cursor("incidentio", "incidents", newest.isoformat())
 
 
 def _incident_rows(writer: RawWriter) -> list[dict[str, Any]]:
     """The fields Slack and Zoom need from the incidents already in the warehouse."""
-    import orjson
-
     rows = writer.query("SELECT _record FROM raw.incidentio_incidents")
     return [orjson.loads(r[0]) for r in rows]
 
@@ -132,32 +144,90 @@ def _timestamp(incident: dict[str, Any], name: str) -> datetime | None:
     return None
 
 
+def is_active(incident: dict[str, Any], now: datetime) -> bool:
+    """Still worth polling in Slack and Zoom: not finished, or updated within the active window.
+
+    A message posted in a channel more than `ACTIVE_WINDOW` after its incident last changed is
+    picked up by `--full-refresh` only: polling every channel ever made on every hourly sync would
+    spend the whole Slack budget on channels that are silent.
+    """
+    category = (incident.get("incident_status") or {}).get("category")
+    if category not in FINISHED_CATEGORIES:
+        return True
+    updated = parse_time(incident.get("updated_at"))
+    return updated is None or now - updated <= ACTIVE_WINDOW
+
+
 def _sync_slack(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
+    now = datetime.now(UTC)
     incidents = _incident_rows(loader.writer)
-    channel_ids = sorted({i["slack_channel_id"] for i in incidents if i.get("slack_channel_id")})
-    channel_ids += [c.strip() for c in settings.slack_extra_channels.split(",") if c.strip()]
+    synced = {r[0] for r in loader.writer.query("SELECT id FROM raw.slack_channels")}
+    extra = [c.strip() for c in settings.slack_extra_channels.split(",") if c.strip()]
+    all_channels = sorted(
+        {i["slack_channel_id"] for i in incidents if i.get("slack_channel_id")} | set(extra)
+    )
+    if full_refresh:
+        channel_ids = all_channels
+    else:
+        active = {i["slack_channel_id"] for i in incidents if i.get("slack_channel_id") and is_active(i, now)}
+        channel_ids = [c for c in all_channels if c in active or c in extra or c not in synced]
+    known_threads: dict[tuple[str, str], str | None] = {}
+    if not full_refresh:
+        known_threads = {
+            (channel, ts): latest
+            for channel, ts, latest in loader.writer.query(
+                "SELECT channel_id, ts, _record->>'$.latest_reply' FROM raw.slack_messages "
+                "WHERE (_record->>'$.reply_count')::INTEGER > 0"
+            )
+        }
     stats = RequestStats()
     loader.summary.stats = stats
     client = slack.make_client(settings.slack_bot_token.get_secret_value(), settings.slack_base_url, stats)
-    connector = slack.SlackConnector(client, stats)
+    connector = slack.SlackConnector(client, stats, **_slack_profile(settings))
+    loader.load_quietly(connector.users())
     loader.load_quietly(connector.channels(channel_ids))
-    loader.load_quietly(connector.messages(channel_ids))
+    loader.load_quietly(connector.messages(channel_ids, known_threads))
+
+
+def _slack_profile(settings: Settings) -> dict[str, Any]:
+    """`nonmarketplace`: apps distributed outside the Slack Marketplace get 15 messages a page."""
+    if settings.slack_rate_profile == "nonmarketplace":
+        return {"history_limit": 15, "replies_limit": 15, "concurrency": 1}
+    return {}
 
 
 def _sync_zoom(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
-    from pipelines.connectors.zoom import CallWindow, instances_in_windows
-
     now = datetime.now(UTC)
-    windows = []
+    windows: list[CallWindow] = []
+    active_meetings: set[str] = set()
     for incident in _incident_rows(loader.writer):
         meeting_id = zoom_meeting_id(incident.get("call_url"))
-        if not meeting_id:
-            continue
         reported = _timestamp(incident, "Reported at") or parse_time(incident.get("created_at"))
-        end = _timestamp(incident, "Closed at") or _timestamp(incident, "Resolved at") or now
-        if reported is None:
+        if not meeting_id or reported is None:
             continue
+        end = _timestamp(incident, "Closed at") or _timestamp(incident, "Resolved at") or now
         windows.append(CallWindow(meeting_id, reported - CALL_WINDOW_MARGIN, end + CALL_WINDOW_MARGIN))
+        if full_refresh or is_active(incident, now):
+            active_meetings.add(meeting_id)
+    known_meetings = {
+        r[0] for r in loader.writer.query("SELECT DISTINCT meeting_id FROM raw.zoom_meeting_instances")
+    }
+    meetings = sorted(
+        m for m in {w.meeting_id for w in windows} if m in active_meetings or m not in known_meetings
+    )
+    # Participants of an instance are read once it has ended and Zoom has processed it (a day later
+    # they no longer change); the marker is written after the rows, so a crash re-reads, never skips.
+    settled = (
+        set()
+        if full_refresh
+        else {
+            r[0].removeprefix("participants:")
+            for r in loader.writer.query(
+                "SELECT entity FROM meta.sync_cursors WHERE source = 'zoom' AND entity LIKE 'participants:%' "
+                "AND cursor_value = 'settled'"
+            )
+        }
+    )
     stats = RequestStats()
     loader.summary.stats = stats
     tokens = zoom.ZoomTokenProvider(
@@ -170,21 +240,27 @@ def _sync_zoom(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
     client = zoom.make_client(settings.zoom_base_url, tokens, stats)
     connector = zoom.ZoomConnector(client)
     with client:
-        instances = loader.load(connector.instances(sorted({w.meeting_id for w in windows})))
-        # The raw record has no meeting id of its own: join it back from the table's key column.
-        meeting_of = dict(loader.writer.query("SELECT id, meeting_id FROM raw.zoom_meeting_instances"))
-        for instance in instances:
-            instance["meeting_id"] = meeting_of.get(instance.get("uuid"))
-        loader.load_quietly(connector.participants(instances_in_windows(instances, windows)))
+        loader.load_quietly(connector.users())
+        loader.load_quietly(connector.instances(meetings))
+        instances = [
+            {"uuid": uuid, "meeting_id": meeting_id, "start_time": start.isoformat()}
+            for uuid, meeting_id, start in loader.writer.query(
+                "SELECT id, meeting_id, start_time FROM raw.zoom_meeting_instances"
+            )
+        ]
+        started = {i["uuid"]: parse_time(i["start_time"]) for i in instances}
+        wanted = [item for item in instances_in_windows(instances, windows) if item[1] not in settled]
+        for uuid, batch in connector.participants(wanted):
+            loader.load_quietly([batch])
+            if started[uuid] is not None and now - started[uuid] > ZOOM_SETTLE_TIME:
+                loader.writer.set_cursor("zoom", f"participants:{uuid}", "settled")
 
 
 def zoom_meeting_id(call_url: str | None) -> str | None:
     """The numeric meeting id in a Zoom join URL (`https://zoom.us/j/93398114182?pwd=…`)."""
-    import re
-
     if not call_url:
         return None
-    match = re.search(r"/j/(\d{9,12})", call_url)
+    match = ZOOM_JOIN_URL.search(call_url)
     return match.group(1) if match else None
 
 
@@ -196,9 +272,33 @@ def _sync_pagerduty(settings: Settings, loader: _Loader, full_refresh: bool) -> 
     connector = pagerduty.PagerDutyConnector(client)
     end = datetime.now(UTC) + timedelta(minutes=1)
     start = end - timedelta(days=settings.pagerduty_lookback_days)
+    incidents_cursor = None if full_refresh else loader.writer.get_cursor("pagerduty", "incidents")
+    log_cursor = None if full_refresh else loader.writer.get_cursor("pagerduty", "log_entries")
     with client:
-        loader.load_quietly(connector.incidents(start, end))
-        loader.load_quietly(connector.log_entries(start, end))
+        loader.load_quietly(connector.services())
+        loader.load_quietly(connector.users())
+        if incidents_cursor:
+            # `since` filters on creation: incidents that were open at the last sync are read again.
+            open_ids = [
+                r[0]
+                for r in loader.writer.query(
+                    "SELECT id FROM raw.pagerduty_incidents WHERE _record->>'$.status' <> 'resolved'"
+                )
+            ]
+            loader.load_quietly(connector.incidents_by_id(open_ids))
+        incidents_since = (
+            max(start, datetime.fromisoformat(incidents_cursor) - PAGERDUTY_LOOKBACK)
+            if incidents_cursor
+            else start
+        )
+        loader.load_quietly(connector.incidents(incidents_since, end))
+        log_since = (
+            max(start, datetime.fromisoformat(log_cursor) - PAGERDUTY_LOOKBACK) if log_cursor else start
+        )
+        loader.load_quietly(connector.log_entries(log_since, end))
+        # Cursors move only after the data they cover is written (a crash re-reads, never skips).
+        loader.writer.set_cursor("pagerduty", "incidents", end.isoformat())
+        loader.writer.set_cursor("pagerduty", "log_entries", end.isoformat())
 
 
 SYNCERS: dict[str, Callable[[Settings, _Loader, bool], None]] = {

@@ -69,7 +69,29 @@ RAW_TABLES: tuple[RawTable, ...] = (
         {"incident_id": "VARCHAR"},
         description="GET /v1/incident_attachments?incident_id=…: the link to PagerDuty and other tools.",
     ),
+    RawTable(
+        "incidentio",
+        "actions",
+        {"incident_id": "VARCHAR", "updated_at": "TIMESTAMPTZ"},
+        cursor_column="updated_at",
+        description="GET /v2/actions (not paginated).",
+    ),
+    RawTable(
+        "incidentio",
+        "follow_ups",
+        {"incident_id": "VARCHAR", "updated_at": "TIMESTAMPTZ"},
+        cursor_column="updated_at",
+        description="GET /v2/follow_ups (not paginated).",
+    ),
+    RawTable("incidentio", "users", description="GET /v2/users (page_size up to 10,000)."),
+    RawTable("incidentio", "severities", description="GET /v1/severities."),
+    RawTable("incidentio", "incident_statuses", description="GET /v1/incident_statuses."),
+    RawTable("incidentio", "incident_roles", description="GET /v2/incident_roles."),
+    RawTable("incidentio", "incident_timestamps", description="GET /v2/incident_timestamps."),
+    RawTable("incidentio", "incident_types", description="GET /v1/incident_types."),
+    RawTable("incidentio", "custom_fields", description="GET /v2/custom_fields."),
     # Slack
+    RawTable("slack", "users", description="users.list: people and bots, with profile.email and tz."),
     RawTable(
         "slack",
         "channels",
@@ -87,6 +109,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ),
     ),
     # Zoom
+    RawTable("zoom", "users", description="GET /users (page_size up to 2,000)."),
     RawTable(
         "zoom",
         "meeting_instances",
@@ -117,8 +140,10 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "log_entries",
         {"incident_id": "VARCHAR", "created_at": "TIMESTAMPTZ"},
         cursor_column="created_at",
-        description="GET /incidents/{id}/log_entries.",
+        description="GET /log_entries by time window (the same records as /incidents/{id}/log_entries).",
     ),
+    RawTable("pagerduty", "services", description="GET /services."),
+    RawTable("pagerduty", "users", description="GET /users: name, email, time_zone."),
 )
 
 RAW_TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}

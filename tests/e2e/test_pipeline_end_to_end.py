@@ -6,92 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import statistics
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
+from e2e_support import clean_env, raw_counts, rows, run_cli
 
 from pipelines.sandbox import truth
-from pipelines.sandbox.generator import generate_organisation
-from pipelines.sandbox.server import SandboxServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-SECRET_VARS = ("INCIDENTIO_API_KEY", "SLACK_BOT_TOKEN", "ZOOM_CLIENT_SECRET", "PAGERDUTY_API_TOKEN")
-
-
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def clean_env(tmp: Path) -> dict[str, str]:
-    """The test process's environment without any source credential, with its own warehouse."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("INCIDENTIO_", "SLACK_", "ZOOM_", "PAGERDUTY_"))
-    }
-    env.update(
-        INCIDENT_LAKE_DB=str(tmp / "warehouse.duckdb"),
-        INCIDENT_LAKE_EXPORT_DIR=str(tmp / "exports"),
-        DO_NOT_TRACK="1",
-    )
-    return env
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    org = generate_organisation("small", seed=7)
-    with SandboxServer(org) as server:
-        env = {**clean_env(tmp), **server.env()}
-        first = run_cli("run", env=env, cwd=tmp)
-        assert first.returncode == 0, first.stderr[-3000:]
-        counts_after_first = raw_counts(tmp / "warehouse.duckdb")
-        second = run_cli("run", env=env, cwd=tmp)
-        assert second.returncode == 0, second.stderr[-3000:]
-        secrets = [server.env()[name] for name in SECRET_VARS]
-    con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
-    con.execute("SET TimeZone = 'UTC'")
-    yield {
-        "org": org,
-        "con": con,
-        "tmp": tmp,
-        "outputs": first.stdout + first.stderr + second.stdout + second.stderr,
-        "secrets": secrets,
-        "counts_after_first": counts_after_first,
-    }
-    con.close()
-
-
-def raw_counts(path: Path) -> dict[str, int]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchall()[0][0] for t in tables}
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def test_fct_incidents_matches_the_generator_truth(pipeline):
