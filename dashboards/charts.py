@@ -9,6 +9,7 @@ from dashboards.data import NO_SEVERITY
 from dashboards.formatting import format_duration
 
 _MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=-40)
+_CATEGORY_AXIS = alt.Axis(labelAngle=0)
 # Most severe first, darkest red first; incidents without a severity in grey.
 _SEVERITY_PALETTE = ("#7f0000", "#d7301f", "#fc8d59", "#fdbb84", "#fdd49e", "#fff7ec")
 _NO_SEVERITY_COLOR = "#9e9e9e"
@@ -64,6 +65,256 @@ def mttr_median_per_month(monthly: pd.DataFrame, severity_order: list[str]) -> a
                 alt.Tooltip("severity:N", title="Severity"),
                 alt.Tooltip("mttr_median_text:N", title="Median time to resolve"),
                 alt.Tooltip("incident_count:Q", title="Incidents"),
+            ],
+        )
+    )
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SOURCE_COLORS = alt.Scale(
+    domain=["incidentio", "slack", "zoom", "pagerduty"], range=["#f25533", "#4a154b", "#2d8cff", "#06ac38"]
+)
+
+
+def severity_distribution(by_severity: pd.DataFrame, severity_order: list[str]) -> alt.Chart:
+    """Bars: incidents per current severity, most severe first."""
+    data = by_severity.assign(incident_percent=by_severity["incident_share"] * 100)
+    return (
+        alt.Chart(data, title="Incidents by severity")
+        .mark_bar()
+        .encode(
+            x=alt.X("severity:N", title="Severity", sort=severity_order, axis=_CATEGORY_AXIS),
+            y=alt.Y("incident_count:Q", title="Incidents"),
+            color=_severity_color(severity_order),
+            tooltip=[
+                alt.Tooltip("severity:N", title="Severity"),
+                alt.Tooltip("incident_count:Q", title="Incidents"),
+                alt.Tooltip("incident_percent:Q", title="Share (%)", format=".1f"),
+            ],
+        )
+    )
+
+
+def mttr_by_severity(by_severity: pd.DataFrame, severity_order: list[str]) -> alt.LayerChart:
+    """Median time to resolve per severity (points) with its 95% confidence interval (rules)."""
+    data = by_severity.dropna(subset=["mttr_median_seconds"]).assign(
+        median_hours=lambda df: df["mttr_median_seconds"] / 3600,
+        ci_low_hours=lambda df: df["median_ci_low_seconds"] / 3600,
+        ci_high_hours=lambda df: df["median_ci_high_seconds"] / 3600,
+        median_text=lambda df: df["mttr_median_seconds"].map(format_duration),
+        ci_text=lambda df: (
+            df["median_ci_low_seconds"].map(format_duration)
+            + " – "
+            + df["median_ci_high_seconds"].map(format_duration)
+        ),
+    )
+    base = alt.Chart(data, title="Median time to resolve by severity (95% confidence interval)")
+    x = alt.X("severity:N", title="Severity", sort=severity_order, axis=_CATEGORY_AXIS)
+    tooltip = [
+        alt.Tooltip("severity:N", title="Severity"),
+        alt.Tooltip("median_text:N", title="Median time to resolve"),
+        alt.Tooltip("ci_text:N", title="95% confidence interval"),
+        alt.Tooltip("incident_count:Q", title="Incidents"),
+    ]
+    rules = base.mark_rule(strokeWidth=2).encode(
+        x=x,
+        y=alt.Y("ci_low_hours:Q", title="Median time to resolve (hours)"),
+        y2="ci_high_hours:Q",
+        color=_severity_color(severity_order),
+        tooltip=tooltip,
+    )
+    points = base.mark_point(filled=True, size=120).encode(
+        x=x, y=alt.Y("median_hours:Q"), color=_severity_color(severity_order), tooltip=tooltip
+    )
+    return alt.layer(rules, points)
+
+
+def time_at_severity(periods: pd.DataFrame, severity_order: list[str]) -> alt.Chart:
+    """Bars: total hours the filtered incidents spent at each severity."""
+    data = periods.assign(
+        total_hours=periods["total_seconds"] / 3600,
+        median_text=periods["median_seconds_per_incident"].map(format_duration),
+    )
+    return (
+        alt.Chart(data, title="Time spent at each severity")
+        .mark_bar()
+        .encode(
+            x=alt.X("severity:N", title="Severity", sort=severity_order, axis=_CATEGORY_AXIS),
+            y=alt.Y("total_hours:Q", title="Total time at severity (hours)"),
+            color=_severity_color(severity_order),
+            tooltip=[
+                alt.Tooltip("severity:N", title="Severity"),
+                alt.Tooltip("total_hours:Q", title="Total (hours)", format=",.1f"),
+                alt.Tooltip("incident_count:Q", title="Incidents that held it"),
+                alt.Tooltip("median_text:N", title="Median per incident"),
+            ],
+        )
+    )
+
+
+def horizontal_bars(
+    data: pd.DataFrame,
+    category: str,
+    value: str,
+    title: str,
+    category_title: str,
+    value_title: str,
+    value_format: str = ",.0f",
+) -> alt.Chart:
+    """Horizontal bars sorted by value (for people and roles)."""
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar(color="#4c78a8")
+        .encode(
+            y=alt.Y(f"{category}:N", title=category_title, sort="-x", axis=alt.Axis(labelLimit=220)),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+            ],
+        )
+    )
+
+
+def workload_heatmap(weekly: pd.DataFrame) -> alt.Chart:
+    """Person × week heatmap of workload hours."""
+    data = weekly.assign(workload_hours=weekly["workload_minutes"] / 60)
+    return (
+        alt.Chart(data, title="Workload per person and week (hours)")
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "yearmonthdate(week):O",
+                title="Week (starting Monday, UTC)",
+                axis=alt.Axis(format="%d %b", labelAngle=-40),
+            ),
+            y=alt.Y("name:N", title="Person", sort="-color"),
+            color=alt.Color("workload_hours:Q", title="Workload (h)", scale=alt.Scale(scheme="oranges")),
+            tooltip=[
+                alt.Tooltip("name:N", title="Person"),
+                alt.Tooltip("yearmonthdate(week):T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("workload_hours:Q", title="Workload (h)", format=".1f"),
+                alt.Tooltip("slack_message_count:Q", title="Slack messages"),
+                alt.Tooltip("zoom_minutes:Q", title="Zoom minutes", format=".0f"),
+                alt.Tooltip("page_count:Q", title="Pages"),
+                alt.Tooltip("sleep_hour_page_count:Q", title="Sleep-hour pages"),
+            ],
+        )
+    )
+
+
+def page_heatmap(pages: pd.DataFrame) -> alt.Chart:
+    """Weekday × local hour heatmap of pages; sleep hours (22:00–08:00) outlined."""
+    full = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
+    data = (
+        pages.set_index(["weekday", "hour"])["page_count"].reindex(full, fill_value=0).reset_index()
+        if not pages.empty
+        else full.to_frame(index=False).assign(page_count=0)
+    )
+    data = data.assign(
+        day=data["weekday"].map(lambda d: _WEEKDAYS[int(d) - 1]),
+        band=[
+            "sleep hours" if h >= 22 or h < 8 else ("out of hours" if d >= 6 or h >= 18 else "working hours")
+            for d, h in zip(data["weekday"], data["hour"], strict=True)
+        ],
+    )
+    return (
+        alt.Chart(data, title="Pages by local weekday and hour")
+        .mark_rect(stroke="white")
+        .encode(
+            x=alt.X("hour:O", title="Hour of day (person's local time)"),
+            y=alt.Y("day:N", title="Weekday", sort=list(_WEEKDAYS)),
+            color=alt.Color("page_count:Q", title="Pages", scale=alt.Scale(scheme="reds")),
+            tooltip=[
+                alt.Tooltip("day:N", title="Weekday"),
+                alt.Tooltip("hour:O", title="Hour"),
+                alt.Tooltip("band:N", title="Band"),
+                alt.Tooltip("page_count:Q", title="Pages"),
+            ],
+        )
+    )
+
+
+def open_follow_ups_by_age(open_rows: pd.DataFrame, buckets: tuple[str, ...]) -> alt.Chart:
+    """Stacked bars: open follow-ups per age bucket, by priority."""
+    return (
+        alt.Chart(open_rows, title="Open follow-ups by age")
+        .mark_bar()
+        .encode(
+            x=alt.X("age_bucket:N", title="Age (since created)", sort=list(buckets), axis=_CATEGORY_AXIS),
+            y=alt.Y("count():Q", title="Open follow-ups"),
+            color=alt.Color("priority_name:N", title="Priority"),
+            tooltip=[
+                alt.Tooltip("age_bucket:N", title="Age"),
+                alt.Tooltip("priority_name:N", title="Priority"),
+                alt.Tooltip("count():Q", title="Open follow-ups"),
+            ],
+        )
+    )
+
+
+def completion_by_severity(rates: pd.DataFrame, severity_order: list[str]) -> alt.Chart:
+    """Bars: follow-up completion rate per severity."""
+    data = rates.dropna(subset=["completion_rate"])
+    return (
+        alt.Chart(data, title="Follow-up completion rate by severity")
+        .mark_bar()
+        .encode(
+            x=alt.X("severity:N", title="Severity of the incident", sort=severity_order, axis=_CATEGORY_AXIS),
+            y=alt.Y(
+                "completion_rate:Q",
+                title="Completed",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=_severity_color(severity_order),
+            tooltip=[
+                alt.Tooltip("severity:N", title="Severity"),
+                alt.Tooltip("completion_rate:Q", title="Completion rate", format=".0%"),
+                alt.Tooltip("completed_count:Q", title="Completed"),
+                alt.Tooltip("follow_up_count:Q", title="Follow-ups (not deleted)"),
+            ],
+        )
+    )
+
+
+def coverage_per_month(coverage: pd.DataFrame) -> alt.Chart:
+    """Lines: share of incidents with the data each metric needs, per month."""
+    return (
+        alt.Chart(coverage, title="Data coverage per metric and month")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month", axis=_MONTH_AXIS),
+            y=alt.Y(
+                "coverage:Q",
+                title="Incidents with the data",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color("metric:N", title="Metric"),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("metric:N", title="Metric"),
+                alt.Tooltip("coverage:Q", title="Coverage", format=".0%"),
+            ],
+        )
+    )
+
+
+def timeline_events(events: pd.DataFrame) -> alt.Chart:
+    """One tick per event, a row per tool, over the incident's life."""
+    return (
+        alt.Chart(events, title="Events by tool over time (UTC)")
+        .mark_tick(thickness=2, size=18)
+        .encode(
+            x=alt.X("occurred_at:T", title="Time (UTC)"),
+            y=alt.Y("source:N", title="Tool", sort=["incidentio", "pagerduty", "slack", "zoom"]),
+            color=alt.Color("source:N", title="Tool", scale=_SOURCE_COLORS),
+            tooltip=[
+                alt.Tooltip("occurred_at:T", title="When (UTC)", format="%d %b %H:%M:%S"),
+                alt.Tooltip("source:N", title="Tool"),
+                alt.Tooltip("event_type:N", title="Event"),
+                alt.Tooltip("person:N", title="Person"),
             ],
         )
     )

@@ -8,11 +8,12 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import definitions
+from dashboards import data, definitions
 from dashboards.data import SnapshotInfo
 
 KEY_DATES = "filter_dates"
 KEY_SEVERITIES = "filter_severities"
+KEY_INCIDENT_TYPES = "filter_incident_types"
 KEY_INCLUDE_NON_STANDARD = "filter_include_non_standard"
 STATE_KEY = "filters"
 DEFAULT_PERIOD_DAYS = 90
@@ -24,6 +25,7 @@ class Filters:
     end: date
     severities: tuple[str, ...] = ()  # empty means every severity
     include_non_standard: bool = False  # add retrospective, test and tutorial incidents
+    incident_types: tuple[str, ...] = ()  # empty means every incident type
 
     @property
     def days(self) -> int:
@@ -40,7 +42,23 @@ class Filters:
             "end": self.end,
             "severities": self.severities,
             "include_non_standard": self.include_non_standard,
+            "incident_types": self.incident_types,
         }
+
+    def params(self) -> dict[str, Any]:
+        """The bound parameters of `data.FILTERED_INCIDENTS` for these filters."""
+        return data.filter_params(**self.incident_args())
+
+    def describe(self) -> str:
+        """One line saying what the page shows, for the caption under its title."""
+        severity_text = ", ".join(self.severities) if self.severities else "all severities"
+        type_text = ", ".join(self.incident_types) if self.incident_types else "all types"
+        return (
+            f"Incidents reported {self.start:%d %b %Y} – {self.end:%d %b %Y} (UTC, {self.days} days), "
+            f"{severity_text}, {type_text}"
+            + (", including retrospective, test and tutorial incidents" if self.include_non_standard else "")
+            + "."
+        )
 
 
 def default_period(info: SnapshotInfo) -> tuple[date, date]:
@@ -62,6 +80,7 @@ def render_sidebar_filters(info: SnapshotInfo) -> Filters:
     if not dates or any(not lowest <= d <= highest for d in dates):
         state[KEY_DATES] = default_period(info)
     state[KEY_SEVERITIES] = [s for s in state.get(KEY_SEVERITIES, []) if s in info.severities]
+    state[KEY_INCIDENT_TYPES] = [t for t in state.get(KEY_INCIDENT_TYPES, []) if t in info.incident_types]
     state.setdefault(KEY_INCLUDE_NON_STANDARD, False)
 
     with st.sidebar:
@@ -80,6 +99,13 @@ def render_sidebar_filters(info: SnapshotInfo) -> Filters:
             placeholder="All severities",
             help="Leave empty for every severity.",
         )
+        st.multiselect(
+            "Incident type",
+            options=list(info.incident_types),
+            key=KEY_INCIDENT_TYPES,
+            placeholder="All types",
+            help="Leave empty for every incident type.",
+        )
         st.toggle(
             "Include retrospective, test and tutorial incidents",
             key=KEY_INCLUDE_NON_STANDARD,
@@ -97,6 +123,7 @@ def render_sidebar_filters(info: SnapshotInfo) -> Filters:
         end=end,
         severities=tuple(state[KEY_SEVERITIES]),
         include_non_standard=bool(state[KEY_INCLUDE_NON_STANDARD]),
+        incident_types=tuple(state[KEY_INCIDENT_TYPES]),
     )
     state[STATE_KEY] = filters
     return filters

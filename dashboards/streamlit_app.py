@@ -25,14 +25,24 @@ if info is None or not info.ready:
     )
 else:
     render_sidebar_filters(info)
-    # Sections to come: "Incidents" gets Severity and Explorer pages, "People" the People page,
-    # "Process" Follow-ups, "Data" Data health. Add them here; each page reads `current_filters()`.
+    # Every page reads the filters with `current_filters()` (Data health ignores them).
     page = st.navigation(
         {
             "Incidents": [
                 st.Page(
                     "app_pages/overview.py", title="Overview", icon=":material/monitoring:", default=True
                 ),
+                st.Page("app_pages/severity.py", title="Severity", icon=":material/warning:"),
+                st.Page("app_pages/explorer.py", title="Incident explorer", icon=":material/search:"),
+            ],
+            "People": [
+                st.Page("app_pages/people.py", title="People and roles", icon=":material/group:"),
+            ],
+            "Process": [
+                st.Page("app_pages/follow_ups.py", title="Follow-ups", icon=":material/task_alt:"),
+            ],
+            "Data": [
+                st.Page("app_pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
             ],
         }
     )

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # The dashboard reads this published copy of the marts, never the live warehouse.
     incident_lake_published_db: Path | None = None
 
+    # Seconds before a request with no answer is abandoned and retried.
+    incident_lake_http_timeout: float = 30.0
+
     incidentio_api_key: SecretStr | None = None
     incidentio_base_url: str = "https://api.incident.io"
 
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
     slack_extra_channels: str = ""
     # `tier3` (Marketplace and internal apps) or `nonmarketplace` (1 request/minute, 15 messages a page).
     slack_rate_profile: str = "tier3"
+    # Channels of finished incidents re-read per sync (in turns), to catch late replies in old threads.
+    slack_recheck_channels_per_sync: int = 100
 
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None

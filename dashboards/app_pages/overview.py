@@ -2,14 +2,11 @@
 
 import streamlit as st
 
-from dashboards import charts, data, definitions
-from dashboards.filters import current_filters
+from dashboards import charts, components, data, definitions
 from dashboards.formatting import format_duration, format_duration_delta
 
-snapshot = data.current_snapshot()
-assert snapshot is not None  # the entrypoint routes to the first-run page otherwise
-info = data.snapshot_info(snapshot.path, snapshot.version)
-filters = current_filters()
+ctx = components.page_context()
+snapshot, info, filters = ctx.snapshot, ctx.info, ctx.filters
 previous = filters.previous_period()
 # Compare only with a previous period the snapshot fully covers; a partial one would fake a trend.
 comparable = info.first_day is not None and previous.start >= info.first_day
@@ -17,14 +14,11 @@ comparable = info.first_day is not None and previous.start >= info.first_day
 current = data.headline(snapshot.path, snapshot.version, **filters.incident_args())
 before = data.headline(snapshot.path, snapshot.version, **previous.incident_args()) if comparable else None
 
-st.title("Overview")
-severity_text = ", ".join(filters.severities) if filters.severities else "all severities"
-st.caption(
-    f"Incidents reported {filters.start:%d %b %Y} – {filters.end:%d %b %Y} (UTC, {filters.days} days), "
-    f"{severity_text}"
-    + (", including retrospective, test and tutorial incidents" if filters.include_non_standard else "")
-    + ". Deltas compare with the previous "
-    + (f"{filters.days} days." if comparable else "period, which the data does not cover.")
+components.page_header(
+    "Overview",
+    ctx,
+    "Deltas compare with the previous "
+    + (f"{filters.days} days." if comparable else "period, which the data does not cover."),
 )
 
 delta_description = f"vs prior {filters.days} d" if comparable else None
@@ -53,6 +47,48 @@ for column, label, key, help_text in (
         border=True,
     )
 
+ci_low, ci_high = current["median_ci_low_seconds"], current["median_ci_high_seconds"]
+if ci_low is not None and ci_high is not None:
+    st.caption(
+        f"MTTR median 95% confidence interval: {format_duration(ci_low)} – {format_duration(ci_high)} "
+        f"({current['duration_count']} incidents with a duration).",
+        help=definitions.MEDIAN_CI,
+    )
+else:
+    st.caption(
+        f"Too few durations ({current['duration_count']}) for a confidence interval of the median.",
+        help=definitions.MEDIAN_CI,
+    )
+
+if components.has_or_note(info, "fct_pagerduty_incidents", *data.PAGERDUTY_COLUMNS, what="MTTA"):
+    pages = data.mtta(snapshot, filters.start, filters.end)
+    pages_before = data.mtta(snapshot, previous.start, previous.end) if comparable else None
+    page_col, *mtta_cols = st.columns(4)
+    page_col.metric(
+        "Pages",
+        pages["page_count"],
+        delta=None if pages_before is None else int(pages["page_count"] - pages_before["page_count"]),
+        delta_color="inverse",
+        delta_description=delta_description,
+        help=definitions.PAGE_COUNT,
+        border=True,
+    )
+    for column, label, key in zip(
+        mtta_cols,
+        ("MTTA median", "MTTA mean", "MTTA p90"),
+        ("mtta_median_seconds", "mtta_mean_seconds", "mtta_p90_seconds"),
+        strict=True,
+    ):
+        column.metric(
+            label,
+            format_duration(pages[key]),
+            delta=None if pages_before is None else format_duration_delta(pages[key], pages_before[key]),
+            delta_color="inverse",
+            delta_description=delta_description,
+            help=definitions.MTTA,
+            border=True,
+        )
+
 monthly = data.monthly_by_severity(snapshot.path, snapshot.version, **filters.incident_args())
 if monthly.empty:
     st.info("No incidents match the filters in this period.")
@@ -62,16 +98,21 @@ else:
     left.altair_chart(charts.incidents_per_month(monthly, severity_order), width="stretch")
     right.altair_chart(charts.mttr_median_per_month(monthly, severity_order), width="stretch")
 
-st.subheader("MTTR by month and severity")
+st.subheader("MTTR by month and severity", help=definitions.METRICS_MTTR_TABLE)
 st.caption(definitions.METRICS_MTTR_TABLE)
-table = data.metrics_mttr(snapshot.path, snapshot.version, filters.start, filters.end, filters.severities)
+with_ci = info.has("metrics_mttr", *data.MTTR_CI_COLUMNS)
+table = data.metrics_mttr(
+    snapshot.path, snapshot.version, filters.start, filters.end, filters.severities, with_ci=with_ci
+)
+duration_columns = ("mttr_mean_seconds", "mttr_median_seconds", "mttr_p90_seconds")
 hours = {
-    c: c.replace("_seconds", "_hours")
-    for c in ("mttr_mean_seconds", "mttr_median_seconds", "mttr_p90_seconds")
+    c: c.replace("_seconds", "_hours") for c in duration_columns + (data.MTTR_CI_COLUMNS if with_ci else ())
 }
-st.dataframe(
+components.table(
     table.assign(**{h: table[s] / 3600 for s, h in hours.items()}).drop(columns=list(hours)),
-    hide_index=True,
+    "metrics_mttr",
+    ctx,
+    download=table,  # the mart's own columns, durations in seconds
     column_config={
         "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
         "severity_name": st.column_config.TextColumn("Severity"),
@@ -80,13 +121,11 @@ st.dataframe(
         "mttr_mean_hours": st.column_config.NumberColumn("Mean (h)", format="%.1f"),
         "mttr_median_hours": st.column_config.NumberColumn("Median (h)", format="%.1f"),
         "mttr_p90_hours": st.column_config.NumberColumn("p90 (h)", format="%.1f"),
+        "median_ci_lower_hours": st.column_config.NumberColumn(
+            "Median CI low (h)", format="%.1f", help=definitions.MEDIAN_CI
+        ),
+        "median_ci_upper_hours": st.column_config.NumberColumn(
+            "Median CI high (h)", format="%.1f", help=definitions.MEDIAN_CI
+        ),
     },
-)
-st.download_button(
-    "Download CSV",
-    table.to_csv(index=False).encode("utf-8"),  # the mart's own columns, durations in seconds
-    file_name=f"metrics_mttr_{filters.start:%Y-%m-%d}_{filters.end:%Y-%m-%d}.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
 )

@@ -178,6 +178,9 @@ class HttpClient:
         self._max_attempts = max_attempts
         self._max_delay = max_delay
         self.stats = stats or RequestStats()
+        # After a 429 every thread of this client waits, not only the one that was told to.
+        self._paused_until = 0.0
+        self._pause_lock = threading.Lock()
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._http = httpx.Client(
             headers=dict(headers or {}), timeout=timeout, limits=limits, transport=transport
@@ -213,7 +216,16 @@ class HttpClient:
             ) from error
         raise AssertionError("unreachable")
 
+    def _wait_if_paused(self) -> None:
+        polite_sleep(self._paused_until - time.monotonic())
+
+    def _pause(self, seconds: float | None) -> None:
+        if seconds:
+            with self._pause_lock:
+                self._paused_until = max(self._paused_until, time.monotonic() + min(seconds, self._max_delay))
+
     def _get_once(self, path: str, params: Any, endpoint: str, *, retry: bool) -> Any:
+        self._wait_if_paused()
         url = join_url(self.base_url, path)
         headers = dict(self._auth()) if self._auth else {}
         try:
@@ -225,7 +237,9 @@ class HttpClient:
         status = response.status_code
         self.stats.count(endpoint, rate_limited=status == 429, retry=retry)
         if status == 429:
-            raise RetryableError("rate limited (429)", self._retry_after(response.headers))
+            retry_after = self._retry_after(response.headers)
+            self._pause(retry_after)
+            raise RetryableError("rate limited (429)", retry_after)
         if status in RETRYABLE_STATUS:
             raise RetryableError(f"HTTP {status}")
         if status == 401 and self._on_unauthorized is not None:

@@ -40,13 +40,16 @@ PER_INCIDENT_LISTS = (
 )
 
 
-def make_client(api_key: str, base_url: str, *, max_connections: int = 8) -> HttpClient:
+def make_client(
+    api_key: str, base_url: str, *, max_connections: int = 8, timeout: float = 30.0
+) -> HttpClient:
     return HttpClient(
         SOURCE,
         base_url,
         headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         retry_after=lambda h: retry_after_http_date(h.get("retry-after")),
         max_connections=max_connections,
+        timeout=timeout,
         stats=RequestStats(),
     )
 

@@ -28,7 +28,7 @@ SERVICES = RAW_TABLES_BY_NAME["pagerduty_services"]
 USERS = RAW_TABLES_BY_NAME["pagerduty_users"]
 
 
-def make_client(token: str, base_url: str, *, max_connections: int = 8) -> HttpClient:
+def make_client(token: str, base_url: str, *, max_connections: int = 8, timeout: float = 30.0) -> HttpClient:
     return HttpClient(
         SOURCE,
         base_url,
@@ -38,6 +38,7 @@ def make_client(token: str, base_url: str, *, max_connections: int = 8) -> HttpC
         },
         retry_after=lambda h: retry_after_seconds(h.get("ratelimit-reset") or h.get("retry-after")),
         max_connections=max_connections,
+        timeout=timeout,
         stats=RequestStats(),
     )
 
@@ -55,9 +56,10 @@ def _iso(value: datetime) -> str:
 
 
 class PagerDutyConnector:
-    def __init__(self, client: HttpClient, *, concurrency: int = 6) -> None:
+    def __init__(self, client: HttpClient, *, concurrency: int = 6, window: timedelta = WINDOW) -> None:
         self.client = client
         self.concurrency = concurrency
+        self.window = window
 
     def _window_records(
         self, path: str, key: str, since: datetime, until: datetime, params: dict[str, Any]
@@ -84,7 +86,8 @@ class PagerDutyConnector:
     ) -> Iterator[list[dict[str, Any]]]:
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pagerduty") as pool:
             yield from pool.map(
-                lambda w: self._window_records(path, key, w[0], w[1], params), time_windows(start, end)
+                lambda w: self._window_records(path, key, w[0], w[1], params),
+                time_windows(start, end, self.window),
             )
 
     def incidents(self, start: datetime, end: datetime) -> Iterator[Batch]:

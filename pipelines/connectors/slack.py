@@ -65,11 +65,11 @@ class _CountingRateLimitHandler(RateLimitErrorRetryHandler):
         super().prepare_for_next_attempt(**kwargs)
 
 
-def make_client(token: str, base_url: str, stats: RequestStats, *, timeout: int = 30) -> WebClient:
+def make_client(token: str, base_url: str, stats: RequestStats, *, timeout: float = 30) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url,
-        timeout=timeout,
+        timeout=max(1, round(timeout)),
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=5),
             ServerErrorRetryHandler(max_retry_count=5),
@@ -152,15 +152,15 @@ class SlackConnector:
 
     def messages(
         self, channel_ids: list[str], known_threads: dict[tuple[str, str], str | None] | None = None
-    ) -> Iterator[Batch]:
-        """History of each channel, then the replies of threads that are new or whose `latest_reply` moved.
+    ) -> Iterator[tuple[str, Batch]]:
+        """`(channel, batch)`: history of each channel, then the replies of new or changed threads.
 
         `known_threads` maps `(channel, thread_ts)` to the `latest_reply` stored by the last sync; with
         it, a re-sync asks `conversations.replies` only for threads that changed since.
         """
         known_threads = known_threads if known_threads is not None else {}
 
-        def fetch(channel_id: str) -> Batch:
+        def fetch(channel_id: str) -> tuple[str, Batch]:
             merged = Batch(MESSAGES)
             changed_threads: list[str] = []
             for page in self._pages(
@@ -181,7 +181,7 @@ class SlackConnector:
                     limit=self.replies_limit,
                 ):
                     self._merge(merged, self._shape(channel_id, page, "conversations.replies"))
-            return merged  # one batch per channel: its parents and replies land in one transaction
+            return channel_id, merged  # one batch per channel: parents and replies in one transaction
 
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="slack") as pool:
             yield from pool.map(fetch, channel_ids)

@@ -109,7 +109,12 @@ class ZoomTokenProvider:
 
 
 def make_client(
-    base_url: str, tokens: ZoomTokenProvider, stats: RequestStats, *, max_connections: int = 8
+    base_url: str,
+    tokens: ZoomTokenProvider,
+    stats: RequestStats,
+    *,
+    max_connections: int = 8,
+    timeout: float = 30.0,
 ) -> HttpClient:
     return HttpClient(
         SOURCE,
@@ -118,6 +123,7 @@ def make_client(
         on_unauthorized=tokens.invalidate,
         retry_after=lambda h: retry_after_iso(h.get("retry-after")),
         max_connections=max_connections,
+        timeout=timeout,
         stats=stats,
     )
 

@@ -108,7 +108,9 @@ class _Loader:
 
 def _sync_incidentio(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
     client = incidentio.make_client(
-        settings.incidentio_api_key.get_secret_value(), settings.incidentio_base_url
+        settings.incidentio_api_key.get_secret_value(),
+        settings.incidentio_base_url,
+        timeout=settings.incident_lake_http_timeout,
     )
     loader.summary.stats = client.stats
     connector = incidentio.IncidentioConnector(client)
@@ -166,11 +168,22 @@ def _sync_slack(settings: Settings, loader: _Loader, full_refresh: bool) -> None
     all_channels = sorted(
         {i["slack_channel_id"] for i in incidents if i.get("slack_channel_id")} | set(extra)
     )
+    checked = {
+        entity.removeprefix("channel:"): value
+        for entity, value in loader.writer.query(
+            "SELECT entity, cursor_value FROM meta.sync_cursors "
+            "WHERE source = 'slack' AND entity LIKE 'channel:%'"
+        )
+    }
     if full_refresh:
         channel_ids = all_channels
     else:
         active = {i["slack_channel_id"] for i in incidents if i.get("slack_channel_id") and is_active(i, now)}
-        channel_ids = [c for c in all_channels if c in active or c in extra or c not in synced]
+        must = [c for c in all_channels if c in active or c in extra or c not in synced or c not in checked]
+        # Old channels take turns, least recently checked first, so a late reply in an old thread is
+        # found within ceil(old channels / SLACK_RECHECK_PER_SYNC) syncs without polling every channel hourly.
+        rest = sorted((c for c in all_channels if c not in set(must)), key=lambda c: checked.get(c, ""))
+        channel_ids = must + rest[: settings.slack_recheck_channels_per_sync]
     known_threads: dict[tuple[str, str], str | None] = {}
     if not full_refresh:
         known_threads = {
@@ -182,11 +195,18 @@ def _sync_slack(settings: Settings, loader: _Loader, full_refresh: bool) -> None
         }
     stats = RequestStats()
     loader.summary.stats = stats
-    client = slack.make_client(settings.slack_bot_token.get_secret_value(), settings.slack_base_url, stats)
+    client = slack.make_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_base_url,
+        stats,
+        timeout=settings.incident_lake_http_timeout,
+    )
     connector = slack.SlackConnector(client, stats, **_slack_profile(settings))
     loader.load_quietly(connector.users())
     loader.load_quietly(connector.channels(channel_ids))
-    loader.load_quietly(connector.messages(channel_ids, known_threads))
+    for channel_id, batch in connector.messages(channel_ids, known_threads):
+        loader.load_quietly([batch])
+        loader.writer.set_cursor("slack", f"channel:{channel_id}", now.isoformat())
 
 
 def _slack_profile(settings: Settings) -> dict[str, Any]:
@@ -236,8 +256,11 @@ def _sync_zoom(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
         settings.zoom_client_id or "",
         settings.zoom_client_secret.get_secret_value(),
         stats,
+        timeout=settings.incident_lake_http_timeout,
     )
-    client = zoom.make_client(settings.zoom_base_url, tokens, stats)
+    client = zoom.make_client(
+        settings.zoom_base_url, tokens, stats, timeout=settings.incident_lake_http_timeout
+    )
     connector = zoom.ZoomConnector(client)
     with client:
         loader.load_quietly(connector.users())
@@ -266,7 +289,9 @@ def zoom_meeting_id(call_url: str | None) -> str | None:
 
 def _sync_pagerduty(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
     client = pagerduty.make_client(
-        settings.pagerduty_api_token.get_secret_value(), settings.pagerduty_base_url
+        settings.pagerduty_api_token.get_secret_value(),
+        settings.pagerduty_base_url,
+        timeout=settings.incident_lake_http_timeout,
     )
     loader.summary.stats = client.stats
     connector = pagerduty.PagerDutyConnector(client)
@@ -296,9 +321,12 @@ def _sync_pagerduty(settings: Settings, loader: _Loader, full_refresh: bool) -> 
             max(start, datetime.fromisoformat(log_cursor) - PAGERDUTY_LOOKBACK) if log_cursor else start
         )
         loader.load_quietly(connector.log_entries(log_since, end))
-        # Cursors move only after the data they cover is written (a crash re-reads, never skips).
-        loader.writer.set_cursor("pagerduty", "incidents", end.isoformat())
-        loader.writer.set_cursor("pagerduty", "log_entries", end.isoformat())
+        # Cursors are the newest times seen in the data (the API's clock, not ours), and move only
+        # after the data they cover is written: a crash re-reads, never skips.
+        for entity in ("incidents", "log_entries"):
+            newest = loader.writer.query(f"SELECT max(created_at) FROM raw.pagerduty_{entity}")[0][0]
+            if newest is not None:
+                loader.writer.set_cursor("pagerduty", entity, newest.isoformat())
 
 
 SYNCERS: dict[str, Callable[[Settings, _Loader, bool], None]] = {

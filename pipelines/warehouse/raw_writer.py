@@ -38,6 +38,8 @@ META_DDL = (
 
 @dataclass
 class UpsertCounts:
+    """New records, and existing records whose content changed (a re-read unchanged record is neither)."""
+
     new: int = 0
     updated: int = 0
 
@@ -96,10 +98,10 @@ class RawWriter:
             con.register("_incoming_batch", batch)
             try:
                 con.execute("BEGIN TRANSACTION")
-                existing = con.execute(
-                    f"SELECT count(*) FROM {table.qualified_name} "
-                    "WHERE id IN (SELECT id FROM _incoming_batch)"
-                ).fetchall()[0][0]
+                existing, changed = con.execute(
+                    f"SELECT count(*), count(*) FILTER (WHERE t._record::VARCHAR <> b._record) "
+                    f"FROM {table.qualified_name} AS t JOIN _incoming_batch AS b USING (id)"
+                ).fetchall()[0]
                 con.execute(
                     f"INSERT OR REPLACE INTO {table.qualified_name} BY NAME "
                     f"SELECT {select} FROM _incoming_batch"
@@ -110,7 +112,7 @@ class RawWriter:
                 raise
             finally:
                 con.unregister("_incoming_batch")
-        return UpsertCounts(new=len(by_id) - existing, updated=existing)
+        return UpsertCounts(new=len(by_id) - existing, updated=changed)
 
     def reject(
         self, table: RawTable, endpoint: str, record_id: str | None, reason: str, payload: Any

@@ -26,7 +26,9 @@ def no_real_sleep(monkeypatch):
 def test_join_url_keeps_the_base_path_prefix():
     assert transport.join_url("http://h:1/pd", "/incidents") == "http://h:1/pd/incidents"
     assert transport.join_url("http://h:1/pd/", "incidents") == "http://h:1/pd/incidents"
-    assert transport.join_url("https://api.pagerduty.com", "/incidents") == "https://api.pagerduty.com/incidents"
+    assert (
+        transport.join_url("https://api.pagerduty.com", "/incidents") == "https://api.pagerduty.com/incidents"
+    )
 
 
 def test_redact_url_masks_secret_query_values():

@@ -23,6 +23,8 @@ def test_upsert_replaces_by_id_and_counts_new_and_updated(tmp_path):
     )
     assert (first.new, first.updated) == (1, 0)
     assert (second.new, second.updated) == (1, 1)
+    third = writer.upsert(INCIDENTS, [{"id": "a", "updated_at": "2024-01-02T00:00:00Z", "_record": {"v": 2}}])
+    assert (third.new, third.updated) == (0, 0)  # re-read, unchanged
     rows = writer.query("SELECT id, _record->>'$.v' FROM raw.incidentio_incidents ORDER BY id")
     assert rows == [("a", "2"), ("b", "4")]
 

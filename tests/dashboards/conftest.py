@@ -36,3 +36,10 @@ def use_published(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], 
     monkeypatch.undo()
     reload_settings()
     st.cache_data.clear()
+
+
+@pytest.fixture
+def app_on_sample(published_db: Path, use_published) -> Path:
+    """The dashboard pointed at the full hand-made snapshot (every mart, optional ones included)."""
+    use_published(published_db)
+    return published_db

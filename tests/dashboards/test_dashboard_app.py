@@ -13,7 +13,7 @@ from dashboards_support import APP_PATH, LAST_DAY, build_published_db, sample_in
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data
-from dashboards.filters import KEY_DATES, KEY_INCLUDE_NON_STANDARD, KEY_SEVERITIES
+from dashboards.filters import KEY_DATES, KEY_INCIDENT_TYPES, KEY_INCLUDE_NON_STANDARD, KEY_SEVERITIES
 from dashboards.formatting import format_duration
 
 DEFAULT_START = LAST_DAY - timedelta(days=89)
@@ -73,16 +73,19 @@ def assert_headline(at: AppTest, expected: dict[str, Any]) -> None:
     assert metrics["MTTR p90"].value == format_duration(expected["p90"])
 
 
-@pytest.fixture
-def app_on_sample(published_db: Path, use_published) -> Path:
-    use_published(published_db)
-    return published_db
-
-
 def test_overview_renders_metrics_charts_and_table(app_on_sample: Path) -> None:
     at = run_app()
     assert [t.value for t in at.title] == ["Overview"]
-    assert set(metrics_by_label(at)) == {"Incidents", "MTTR median", "MTTR mean", "MTTR p90"}
+    assert set(metrics_by_label(at)) == {
+        "Incidents",
+        "MTTR median",
+        "MTTR mean",
+        "MTTR p90",
+        "Pages",
+        "MTTA median",
+        "MTTA mean",
+        "MTTA p90",
+    }
     assert all(m.help for m in at.metric), "every number carries its definition"
     assert "resolved_at − reported_at" in metrics_by_label(at)["MTTR median"].help
     charts = at.get("vega_lite_chart")
@@ -230,3 +233,91 @@ def test_user_values_are_bound_as_parameters(published_db: Path) -> None:
         str(published_db), 0, date(2025, 1, 1), LAST_DAY, hostile, include_non_standard=True
     )
     assert result["incident_count"] == 0
+
+
+def direct_mtta(db: Path, start: date, end: date) -> dict[str, Any]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT count(*), median(seconds_to_first_ack), avg(seconds_to_first_ack), "
+            "quantile_cont(seconds_to_first_ack, 0.9) FROM marts.fct_pagerduty_incidents "
+            "WHERE created_at >= ?::DATE AND created_at < ?::DATE + 1",
+            [start, end],
+        ).fetchall()[0]
+    finally:
+        con.close()
+    return {"count": row[0], "median": row[1], "mean": row[2], "p90": row[3]}
+
+
+def test_mtta_equals_a_direct_query_and_follows_the_date_range(app_on_sample: Path) -> None:
+    at = run_app()
+    expected = direct_mtta(app_on_sample, DEFAULT_START, LAST_DAY)
+    metrics = metrics_by_label(at)
+    assert expected["count"] > 20
+    assert metrics["Pages"].value == str(expected["count"])
+    assert metrics["MTTA median"].value == format_duration(expected["median"])
+    assert metrics["MTTA mean"].value == format_duration(expected["mean"])
+    assert metrics["MTTA p90"].value == format_duration(expected["p90"])
+    assert "seconds_to_first_ack" in metrics["MTTA median"].help
+
+    start, end = date(2025, 3, 1), date(2025, 3, 31)
+    at.date_input(key=KEY_DATES).set_value((start, end)).run()
+    narrowed = direct_mtta(app_on_sample, start, end)
+    assert narrowed["count"] != expected["count"]
+    assert metrics_by_label(at)["Pages"].value == str(narrowed["count"])
+
+
+def reference_median_ci(values: list[float]) -> tuple[float, float]:
+    """The distribution-free 95% interval of the median, written out: binomial(n, 1/2) tail <= 2.5%."""
+    from math import comb
+
+    n, ordered = len(values), sorted(values)
+    lower = max(k for k in range(1, n // 2 + 1) if sum(comb(n, i) for i in range(k)) / 2**n <= 0.025)
+    return ordered[lower - 1], ordered[n - lower]
+
+
+def test_median_confidence_interval_is_shown_under_the_headline(app_on_sample: Path) -> None:
+    at = run_app()
+    con = duckdb.connect(str(app_on_sample), read_only=True)
+    try:
+        values = [
+            v
+            for (v,) in con.execute(
+                "SELECT time_to_resolve_seconds FROM marts.fct_incidents WHERE is_in_metrics "
+                "AND time_to_resolve_seconds IS NOT NULL "
+                "AND reported_at >= ?::DATE AND reported_at < ?::DATE + 1",
+                [DEFAULT_START, LAST_DAY],
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    low, high = reference_median_ci(values)
+    assert low <= sorted(values)[len(values) // 2] <= high
+    caption = next(c for c in at.caption if "confidence interval" in c.value)
+    assert f"{format_duration(low)} – {format_duration(high)}" in caption.value
+    assert f"({len(values)} incidents with a duration)" in caption.value
+
+
+def test_incident_type_filter_narrows_the_headline(app_on_sample: Path) -> None:
+    at = run_app()
+    at.multiselect(key=KEY_INCIDENT_TYPES).set_value(["Security"]).run()
+    assert not at.exception
+    con = duckdb.connect(str(app_on_sample), read_only=True)
+    try:
+        (count,) = con.execute(
+            "SELECT count(*) FROM marts.fct_incidents WHERE is_in_metrics AND incident_type = 'Security' "
+            "AND reported_at >= ?::DATE AND reported_at < ?::DATE + 1",
+            [DEFAULT_START, LAST_DAY],
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert 0 < count < direct_headline(app_on_sample, DEFAULT_START, LAST_DAY)["count"]
+    assert metrics_by_label(at)["Incidents"].value == str(count)
+
+
+def test_metrics_mttr_table_shows_the_confidence_interval_columns_when_the_mart_has_them(
+    app_on_sample: Path,
+) -> None:
+    at = run_app()
+    shown = at.dataframe[0].value
+    assert {"median_ci_lower_hours", "median_ci_upper_hours"} <= set(shown.columns)

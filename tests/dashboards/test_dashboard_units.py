@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,98 @@ def test_streamlit_command_binds_loopback_on_the_given_port_headless() -> None:
     assert flags["--server.port"] == "8765"
     assert flags["--server.headless"] == "true"
     assert (APP_PATH.parent / ".streamlit" / "config.toml").is_file()
+
+
+def test_incident_links_use_the_permalink_else_the_incident_id() -> None:
+    from dashboards.queries.explorer import incident_links
+
+    row = {
+        "incident_id": "01ABC",
+        "permalink": None,
+        "slack_channel_id": "C123",
+        "zoom_meeting_id": "8123456789",
+        "pagerduty_incident_id": "PXYZ",
+    }
+    assert incident_links(row) == {
+        "incidentio_url": "https://app.incident.io/incidents/01ABC",
+        "slack_url": "https://slack.com/app_redirect?channel=C123",
+        "zoom_url": "https://zoom.us/j/8123456789",
+        "pagerduty_url": "https://app.pagerduty.com/incidents/PXYZ",
+    }
+    permalinked = incident_links({**row, "permalink": "https://app.incident.io/acme/incidents/7"})
+    assert permalinked["incidentio_url"] == "https://app.incident.io/acme/incidents/7"
+    bare = incident_links({"incident_id": "01A B", "slack_channel_id": float("nan"), "zoom_meeting_id": ""})
+    assert bare == {
+        "incidentio_url": "https://app.incident.io/incidents/01A%20B",  # ids are escaped, never spliced
+        "slack_url": None,
+        "zoom_url": None,
+        "pagerduty_url": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("weekday", "hour", "sleep", "out_of_hours"),
+    [
+        pytest.param(1, 10, False, False, id="Monday morning"),
+        pytest.param(3, 19, False, True, id="weekday evening"),
+        pytest.param(3, 23, True, True, id="night"),
+        pytest.param(5, 7, True, True, id="early morning"),
+        pytest.param(6, 12, False, True, id="Saturday noon"),
+    ],
+)
+def test_sleep_and_out_of_hours_bands(weekday: int, hour: int, sleep: bool, out_of_hours: bool) -> None:
+    from dashboards.queries.people import is_out_of_hours, is_sleep_hour
+
+    assert is_sleep_hour(hour) is sleep
+    assert is_out_of_hours(weekday, hour) is out_of_hours
+
+
+SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "median_confidence_ranks.csv"
+
+
+def test_median_confidence_ranks_match_the_dbt_seed() -> None:
+    """The dashboard's interval for a filtered period uses the ranks `metrics_mttr` uses."""
+    import csv
+
+    from dashboards.data import median_ci_ranks
+
+    assert median_ci_ranks(5) is None
+    assert median_ci_ranks(6) == (1, 6) and median_ci_ranks(9) == (2, 8)
+    assert median_ci_ranks(10_000) == (4902, 5099)  # the normal approximation beyond 2000
+    if not SEED.exists():
+        pytest.skip("the dbt seed is not there")
+    with SEED.open() as handle:
+        for row in csv.DictReader(handle):
+            n = int(row["sample_size"])
+            assert median_ci_ranks(n) == (int(row["lower_rank"]), int(row["upper_rank"])), n
+
+
+def test_median_confidence_interval_brackets_the_median() -> None:
+    from dashboards.data import median_ci
+
+    assert median_ci([1.0, 2.0]) == (None, None)
+    for n in (6, 25, 400):
+        values = [float(v * v) for v in range(n)]
+        low, high = median_ci(values)
+        assert low is not None and high is not None
+        assert low <= values[n // 2] <= high and low < high
+
+
+def test_open_follow_ups_per_owner_counts_age_bands() -> None:
+    import pandas as pd
+
+    from dashboards.queries.follow_ups import AGE_BUCKETS, open_by_owner
+
+    rows = pd.DataFrame(
+        {
+            "follow_up_id": ["a", "b", "c"],
+            "owner": ["ann", "ann", "bob"],
+            "age_bucket": [AGE_BUCKETS[0], AGE_BUCKETS[3], AGE_BUCKETS[0]],
+            "age_seconds": [100.0, 9e6, 50.0],
+        }
+    )
+    owners = open_by_owner(rows).set_index("owner")
+    assert list(owners.index) == ["ann", "bob"]
+    assert owners.loc["ann", "open_count"] == 2 and owners.loc["ann", AGE_BUCKETS[3]] == 1
+    assert owners.loc["bob", "oldest_age_seconds"] == 50.0
+    assert open_by_owner(rows.iloc[0:0]).empty

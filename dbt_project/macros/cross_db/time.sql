@@ -53,3 +53,66 @@
 {% macro utc_month(timestamp_column) -%}
     cast(date_trunc('month', {{ timestamp_column }} at time zone 'UTC') as date)
 {%- endmacro %}
+
+
+{#
+    The Monday (a date) of the ISO week, in UTC, of a timestamptz: weeks start on Monday and are named
+    by their Monday (DESIGN §5). date_trunc('week', …) truncates to Monday on DuckDB and Postgres alike.
+#}
+{% macro utc_week(timestamp_column) -%}
+    cast(date_trunc('week', {{ timestamp_column }} at time zone 'UTC') as date)
+{%- endmacro %}
+
+
+{# The start of the UTC clock hour holding a timestamptz, still a timestamptz. #}
+{% macro utc_hour(timestamp_column) -%}
+    (date_trunc('hour', {{ timestamp_column }} at time zone 'UTC') at time zone 'UTC')
+{%- endmacro %}
+
+
+{#
+    The hour of the day (0-23) of a timestamptz on the wall clock of an IANA time zone held in a column
+    (e.g. 'America/New_York'): daylight saving time is applied for that very instant.
+#}
+{% macro local_hour(timestamp_column, timezone_column) -%}
+    cast(extract(hour from ({{ timestamp_column }} at time zone {{ timezone_column }})) as integer)
+{%- endmacro %}
+
+
+{# A timestamptz moved by a number of seconds (a double; microsecond precision). #}
+{% macro add_seconds(timestamp_column, seconds) -%}
+    {{ return(adapter.dispatch('add_seconds', 'incident_lake')(timestamp_column, seconds)) }}
+{%- endmacro %}
+
+{% macro duckdb__add_seconds(timestamp_column, seconds) -%}
+    ({{ timestamp_column }} + to_microseconds(cast(round(({{ seconds }}) * 1000000.0) as bigint)))
+{%- endmacro %}
+
+{% macro postgres__add_seconds(timestamp_column, seconds) -%}
+    ({{ timestamp_column }} + ({{ seconds }}) * interval '1 second')
+{%- endmacro %}
+
+
+{#
+    A join clause giving one row per UTC clock hour that the interval [start_at, end_at) overlaps,
+    exposing `<alias>.hour_start` (timestamptz). An empty interval (end <= start) gives no row.
+#}
+{% macro clock_hours(start_at, end_at, alias) -%}
+    {{ return(adapter.dispatch('clock_hours', 'incident_lake')(start_at, end_at, alias)) }}
+{%- endmacro %}
+
+{% macro duckdb__clock_hours(start_at, end_at, alias) -%}
+    cross join lateral generate_series(
+        {{ utc_hour(start_at) }},
+        {{ end_at }} - interval 1 microsecond,
+        interval 1 hour
+    ) as {{ alias }} (hour_start)
+{%- endmacro %}
+
+{% macro postgres__clock_hours(start_at, end_at, alias) -%}
+    cross join lateral generate_series(
+        {{ utc_hour(start_at) }},
+        {{ end_at }} - interval '1 microsecond',
+        interval '1 hour'
+    ) as {{ alias }} (hour_start)
+{%- endmacro %}

@@ -2,12 +2,16 @@
 -- `is_in_metrics`; mean, median and p90 side by side, over the non-null `time_to_resolve_seconds`
 -- (unresolved incidents and invalid durations have none). Incidents without a severity form their
 -- own group with `severity_name` null. Statistics are rounded to the microsecond, the precision of
--- the timestamps, so float noise (790.0000000000002) does not leak out.
+-- the timestamps, so float noise (790.0000000000002) does not leak out. Next to the median, its
+-- distribution-free 95% confidence interval from order statistics (macros/median_confidence.sql).
 with
 
 incidents as (
 
-    select * from {{ ref('fct_incidents') }}
+    select
+        *,
+        {{ utc_month('reported_at') }} as month
+    from {{ ref('fct_incidents') }}
     where is_in_metrics
 
 ),
@@ -15,7 +19,7 @@ incidents as (
 monthly as (
 
     select
-        {{ utc_month('reported_at') }} as month,
+        month,
         severity_name,
         max(severity_rank) as severity_rank,
         count(*) as incident_count,
@@ -26,7 +30,27 @@ monthly as (
         {{ percentile_cont('time_to_resolve_seconds', 0.5) }} as mttr_median_seconds,
         {{ percentile_cont('time_to_resolve_seconds', 0.9) }} as mttr_p90_seconds
     from incidents
-    group by 1, 2
+    group by month, severity_name
+
+),
+
+median_bounds as (
+
+    {{ median_ci_bounds('incidents', ['month', 'severity_name'], 'time_to_resolve_seconds') }}
+
+),
+
+joined as (
+
+    select
+        monthly.*,
+        median_bounds.median_ci_lower as median_ci_lower_seconds,
+        median_bounds.median_ci_upper as median_ci_upper_seconds
+    from monthly
+    left join median_bounds
+        on
+            monthly.month = median_bounds.month
+            and monthly.severity_name is not distinct from median_bounds.severity_name
 
 ),
 
@@ -42,8 +66,10 @@ final as (
         cast(invalid_duration_count as integer) as invalid_duration_count,
         cast({{ round_double('mttr_mean_seconds', 6) }} as double precision) as mttr_mean_seconds,
         cast({{ round_double('mttr_median_seconds', 6) }} as double precision) as mttr_median_seconds,
-        cast({{ round_double('mttr_p90_seconds', 6) }} as double precision) as mttr_p90_seconds
-    from monthly
+        cast({{ round_double('mttr_p90_seconds', 6) }} as double precision) as mttr_p90_seconds,
+        cast({{ round_double('median_ci_lower_seconds', 6) }} as double precision) as mttr_median_ci_lower_seconds,
+        cast({{ round_double('median_ci_upper_seconds', 6) }} as double precision) as mttr_median_ci_upper_seconds
+    from joined
 
 )
 

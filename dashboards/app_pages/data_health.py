@@ -1,0 +1,126 @@
+"""Data health: is the data fresh and complete enough to trust, and what does every number mean."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, components, definitions
+from dashboards.formatting import format_duration
+from dashboards.queries import health as queries
+
+ctx = components.page_context()
+snapshot, info = ctx.snapshot, ctx.info
+number = st.column_config.NumberColumn
+when = st.column_config.DatetimeColumn
+
+st.title("Data health")
+published = f"{info.published_at:%Y-%m-%d %H:%M} UTC" if info.published_at else "unknown"
+st.caption(
+    f"Snapshot `{snapshot.path}`, published {published}. This page ignores the sidebar filters: it is about "
+    "the whole snapshot."
+)
+
+st.subheader("Last sync per source", help=definitions.SYNC_RUNS)
+if info.has(queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS):
+    syncs = queries.sync_status(snapshot)
+    columns = st.columns(max(1, len(syncs)))
+    reference_time = pd.Timestamp(info.published_at or datetime.now(UTC))
+    for column, sync in zip(columns, syncs.to_dict("records"), strict=False):
+        last_ok = sync["last_success_at"]
+        column.metric(
+            f"{sync['source']}: last good sync",
+            "never"
+            if pd.isna(last_ok)
+            else format_duration((reference_time - pd.Timestamp(last_ok)).total_seconds()) + " ago",
+            delta=None
+            if sync["last_status"] in queries.SUCCESS_STATUSES
+            else f"last run {sync['last_status']}",
+            delta_color="inverse",
+            help=definitions.SYNC_RUNS,
+            border=True,
+        )
+    components.table(
+        syncs,
+        "sync_status",
+        column_config={
+            "source": "Source",
+            "last_success_at": when("Last success (UTC)", format="YYYY-MM-DD HH:mm"),
+            "last_started_at": when("Last run started (UTC)", format="YYYY-MM-DD HH:mm"),
+            "last_status": "Last run status",
+            "run_count": number("Runs"),
+            "failed_count": number("Runs not ok"),
+        },
+    )
+else:
+    st.info(
+        "This snapshot carries no sync history (`marts._sync_runs`). The pipeline copies `meta.sync_runs` "
+        "into the snapshot when it publishes; rerun `incident-lake run` to get it.",
+        icon=":material/info:",
+    )
+
+st.subheader("Freshness", help=definitions.FRESHNESS)
+fresh = queries.freshness(snapshot, info)
+if info.published_at is not None:
+    fresh = fresh.assign(
+        age_hours=(pd.Timestamp(info.published_at) - pd.to_datetime(fresh["latest_at"], utc=True))
+        .dt.total_seconds()
+        .div(3600)
+    )
+components.table(
+    fresh,
+    "freshness",
+    column_config={
+        "source": "Source",
+        "what": "Newest record",
+        "latest_at": when("At (UTC)", format="YYYY-MM-DD HH:mm"),
+        "age_hours": number("Age at publish (h)", format="%.1f"),
+    },
+)
+
+st.subheader("Rows per table", help=definitions.ROW_COUNTS)
+components.table(
+    queries.row_counts(snapshot, info),
+    "row_counts",
+    column_config={"table_name": "Table (marts)", "row_count": number("Rows", format="localized")},
+)
+
+st.subheader("Data coverage", help=definitions.DATA_COVERAGE)
+if info.has(queries.COVERAGE):
+    coverage = queries.coverage(snapshot)
+    computable = queries.computable_share(coverage)
+    if not computable.empty:
+        components.chart(charts.coverage_per_month(computable))
+    components.table(
+        coverage,
+        "metrics_data_coverage",
+        column_config={
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+            "metric_name": "Metric",
+            "coverage_status": "Status",
+            "is_computable": st.column_config.CheckboxColumn("Computable"),
+            "incident_count": number("Incidents"),
+            "eligible_incident_count": number("Incidents in metrics"),
+            "share_of_eligible": st.column_config.ProgressColumn(
+                "Share", format="percent", min_value=0, max_value=1
+            ),
+        },
+    )
+else:
+    components.has_or_note(info, queries.COVERAGE, what="Data coverage")
+
+st.subheader("Definitions")
+st.caption("Every number of the dashboard and how it is computed (DESIGN §5, the metric ledger).")
+for name, text in definitions.LEDGER.items():
+    with st.expander(name):
+        st.markdown(text)
+ledger = pd.DataFrame({"metric": list(definitions.LEDGER), "definition": list(definitions.LEDGER.values())})
+st.download_button(
+    "Download CSV",
+    ledger.to_csv(index=False).encode("utf-8"),
+    file_name="definitions.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    key="download_definitions",
+)

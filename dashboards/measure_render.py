@@ -1,0 +1,146 @@
+"""Time how long each page of a running dashboard takes to render in headless Chromium.
+
+    python -m dashboards.measure_render http://127.0.0.1:8501 [--repeat 2] [--json]
+
+For every page of the navigation, a fresh browser tab (so a fresh Streamlit session) opens the page's URL;
+the clock stops when Streamlit has finished: the script run is over (`data-test-script-state` is
+`notRunning`), the status widget shows no running state, no spinner or skeleton is left, and every
+Vega-Lite chart has drawn its canvas. The benchmark calls `measure_pages`. Needs the `playwright` Python
+package (a dev dependency) and a Chromium (Debian's `/usr/bin/chromium` by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# True once Streamlit has finished the run and drawn everything (evaluated in the page).
+_RENDERED_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  if (status && /running|connecting/i.test(status.innerText || '')) return false;
+  if (document.querySelector('[data-testid="stSpinner"], [data-testid="stSkeleton"]')) return false;
+  return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .every(chart => chart.querySelector('canvas, svg'));
+}
+"""
+
+
+@dataclass(frozen=True)
+class PageTiming:
+    url: str
+    title: str  # the page's h1
+    seconds: float  # navigation start until rendered (the best of the repeats)
+    all_seconds: tuple[float, ...]
+    errors: int  # exception and error elements on the page (should be 0)
+
+
+def page_urls(browser, base_url: str, timeout_ms: int) -> list[str]:
+    """The home page plus every page of the sidebar navigation."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(base_url, timeout=timeout_ms)
+        page.wait_for_function(_RENDERED_JS, timeout=timeout_ms)
+        links = page.locator('[data-testid="stSidebarNavLink"]').evaluate_all("ls => ls.map(l => l.href)")
+    finally:
+        page.close()
+    home = urljoin(base_url, "/")
+    return [home, *sorted({link for link in links if link and link != home})]
+
+
+def time_page(browser, url: str, timeout_ms: int) -> tuple[float, str, int]:
+    """(seconds until rendered, h1 text, error elements) for one fresh session on `url`."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        started = time.perf_counter()
+        page.goto(url, timeout=timeout_ms)
+        page.wait_for_function(_RENDERED_JS, timeout=timeout_ms, polling=25)
+        elapsed = time.perf_counter() - started
+        errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+        return elapsed, page.locator("h1").first.inner_text(), errors
+    finally:
+        page.close()
+
+
+def measure_pages(
+    base_url: str,
+    repeat: int = 1,
+    chromium: Path | str = DEFAULT_CHROMIUM,
+    timeout_s: float = 120,
+    browser: Any = None,
+) -> list[PageTiming]:
+    """Open every page of the app at `base_url` `repeat` times in headless Chromium; time each render.
+
+    The first visit of a page after a publish includes its (cached afterwards) queries; later repeats
+    show the cached render time. `seconds` is the best of the repeats, `all_seconds` every one.
+    """
+    timeout_ms = int(timeout_s * 1000)
+    if browser is not None:  # a Playwright Browser the caller already runs
+        return _measure(browser, base_url, repeat, timeout_ms)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            return _measure(launched, base_url, repeat, timeout_ms)
+        finally:
+            launched.close()
+
+
+def _measure(browser: Any, base_url: str, repeat: int, timeout_ms: int) -> list[PageTiming]:
+    results: list[PageTiming] = []
+    for url in page_urls(browser, base_url, timeout_ms):
+        runs = [time_page(browser, url, timeout_ms) for _ in range(max(1, repeat))]
+        results.append(
+            PageTiming(
+                url=url,
+                title=runs[0][1],
+                seconds=round(min(r[0] for r in runs), 3),
+                all_seconds=tuple(round(r[0], 3) for r in runs),
+                errors=max(r[2] for r in runs),
+            )
+        )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", help="the running app, e.g. http://127.0.0.1:8501")
+    parser.add_argument("--repeat", type=int, default=2, help="visits per page (first one cold)")
+    parser.add_argument("--chromium", default=str(DEFAULT_CHROMIUM))
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    timings = measure_pages(args.url, repeat=args.repeat, chromium=args.chromium)
+    if args.json:
+        print(json.dumps([asdict(t) for t in timings], indent=2))
+    else:
+        for t in timings:
+            runs = ", ".join(f"{s:.2f}" for s in t.all_seconds)
+            print(f"{t.title:<22} {t.seconds:6.2f} s  (runs: {runs})  errors: {t.errors}  {t.url}")
+    return 1 if any(t.errors for t in timings) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Queries of the Severity page: distribution, MTTR per severity, time at each severity, changes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards.data import FILTERED_INCIDENTS, NO_SEVERITY, Snapshot, median_ci, query_snapshot
+from dashboards.filters import Filters
+
+# The severity history mart: one row per period an incident held a severity.
+SEVERITY_PERIODS = "fct_incident_severity_periods"
+SEVERITY_PERIOD_COLUMNS = (
+    "incident_id",
+    "severity_name",
+    "severity_rank",
+    "started_at",
+    "seconds_at_severity",
+)
+
+
+def by_severity(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Per current severity: incidents, their share, and time to resolve (mean, median + CI, p90)."""
+    df = query_snapshot(
+        snapshot,
+        f"""
+        WITH {FILTERED_INCIDENTS},
+        grouped AS (
+            SELECT
+                coalesce(severity_name, $no_severity_label) AS severity,
+                max(severity_rank) AS severity_rank,
+                count(*) AS incident_count,
+                count(resolved_at) AS resolved_count,
+                avg(time_to_resolve_seconds) AS mttr_mean_seconds,
+                quantile_cont(time_to_resolve_seconds, 0.5) AS mttr_median_seconds,
+                quantile_cont(time_to_resolve_seconds, 0.9) AS mttr_p90_seconds,
+                coalesce(list_sort(list(time_to_resolve_seconds)
+                    FILTER (WHERE time_to_resolve_seconds IS NOT NULL)), []) AS sorted_durations
+            FROM filtered
+            GROUP BY ALL
+        )
+        SELECT
+            severity,
+            severity_rank,
+            incident_count,
+            incident_count / sum(incident_count) OVER () AS incident_share,
+            resolved_count,
+            mttr_mean_seconds,
+            mttr_median_seconds,
+            mttr_p90_seconds,
+            sorted_durations
+        FROM grouped
+        ORDER BY severity_rank DESC NULLS LAST, severity
+        """,
+        {**filters.params(), "no_severity_label": NO_SEVERITY},
+    )
+    bounds = [median_ci(values) for values in df["sorted_durations"]]
+    return df.drop(columns=["sorted_durations"]).assign(
+        median_ci_low_seconds=[low for low, _ in bounds], median_ci_high_seconds=[high for _, high in bounds]
+    )
+
+
+def _periods_cte() -> str:
+    return f"""
+        WITH {FILTERED_INCIDENTS},
+        periods AS (
+            SELECT p.incident_id, coalesce(p.severity_name, $no_severity_label) AS severity,
+                   p.severity_rank, p.started_at, p.seconds_at_severity AS duration_seconds
+            FROM marts.{SEVERITY_PERIODS} AS p
+            JOIN filtered AS f ON f.incident_id = p.incident_id
+        )
+    """
+
+
+def time_at_severity(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Per severity: incidents that held it, total time at it, and the median time per such incident."""
+    return query_snapshot(
+        snapshot,
+        f"""
+        {_periods_cte()},
+        per_incident AS (
+            SELECT incident_id, severity, max(severity_rank) AS severity_rank,
+                   sum(duration_seconds) AS seconds
+            FROM periods
+            GROUP BY ALL
+        )
+        SELECT
+            severity,
+            max(severity_rank) AS severity_rank,
+            count(*) AS incident_count,
+            sum(seconds) AS total_seconds,
+            quantile_cont(seconds, 0.5) AS median_seconds_per_incident
+        FROM per_incident
+        GROUP BY severity
+        ORDER BY severity_rank DESC NULLS LAST, severity
+        """,
+        {**filters.params(), "no_severity_label": NO_SEVERITY},
+    )
+
+
+def severity_changes(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Each kind of severity change (from → to) with its direction, count and incidents."""
+    return query_snapshot(
+        snapshot,
+        f"""
+        {_periods_cte()},
+        ordered AS (
+            SELECT incident_id, severity, severity_rank,
+                   lag(severity) OVER w AS previous_severity,
+                   lag(severity_rank) OVER w AS previous_rank
+            FROM periods
+            WINDOW w AS (PARTITION BY incident_id ORDER BY started_at)
+        )
+        SELECT
+            previous_severity AS from_severity,
+            severity AS to_severity,
+            CASE WHEN severity_rank > previous_rank THEN 'upgrade'
+                 WHEN severity_rank < previous_rank THEN 'downgrade'
+                 ELSE 'unranked' END AS direction,
+            count(*) AS change_count,
+            count(DISTINCT incident_id) AS incident_count
+        FROM ordered
+        WHERE previous_severity IS NOT NULL AND previous_severity <> severity
+        GROUP BY ALL
+        ORDER BY change_count DESC, from_severity, to_severity
+        """,
+        {**filters.params(), "no_severity_label": NO_SEVERITY},
+    )
+
+
+def changed_incident_count(snapshot: Snapshot, filters: Filters) -> int:
+    """Filtered incidents that changed severity at least once."""
+    df = query_snapshot(
+        snapshot,
+        f"""
+        {_periods_cte()}
+        SELECT count(*) AS n FROM (
+            SELECT incident_id FROM periods GROUP BY incident_id HAVING count(DISTINCT severity) > 1
+        )
+        """,
+        {**filters.params(), "no_severity_label": NO_SEVERITY},
+    )
+    return int(df["n"].iloc[0])

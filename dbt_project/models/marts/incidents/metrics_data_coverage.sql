@@ -1,0 +1,226 @@
+-- For each metric × month of `reported_at` (UTC): how many incidents had the data the metric needs,
+-- and why the others did not (one row per reason). The population of every metric is the incidents
+-- with `is_in_metrics`; each incident gets exactly one status per metric, the first that applies:
+--   time_to_resolve        no_resolved_at, invalid_timestamps (resolved before reported), computable
+--   time_to_mitigate       no_fixed_at, invalid_timestamps (fixed before impact start/report), computable
+--   severity               no_severity (the null-severity group of metrics_mttr), computable
+--   time_to_first_update   no_status_update, invalid_timestamps (first update before reported_at), computable
+--   time_to_lead_engaged   no_lead, no_lead_activity, computable
+--   pagerduty_time_to_ack  no_linked_pagerduty_incident, pagerduty_incident_not_synced,
+--                          never_acknowledged, computable
+--   slack_activity         no_slack_channel, no_slack_messages, computable
+--   zoom_participation     no_zoom_call, no_call_in_window, no_participant_data, computable
+with
+
+incidents as (
+
+    select
+        *,
+        {{ utc_month('reported_at') }} as month
+    from {{ ref('fct_incidents') }}
+    where is_in_metrics
+
+),
+
+response as (
+
+    select * from {{ ref('fct_incident_response') }}
+
+),
+
+pagerduty_incidents as (
+
+    select * from {{ ref('fct_pagerduty_incidents') }}
+
+),
+
+slack_channels_with_messages as (
+
+    select distinct incident_id from {{ ref('int_slack_incident_messages') }}
+
+),
+
+zoom_instances as (
+
+    select distinct incident_id from {{ ref('int_incident_zoom_instances') }}
+
+),
+
+zoom_participation as (
+
+    select distinct zoom_links.incident_id
+    from {{ ref('int_incident_zoom_instances') }} as zoom_links
+    inner join {{ ref('int_zoom_participation_merged') }} as participation
+        on zoom_links.meeting_uuid = participation.meeting_uuid
+
+),
+
+facts as (
+
+    select
+        incidents.incident_id,
+        incidents.month,
+        incidents.resolved_at,
+        incidents.fixed_at,
+        incidents.severity_name,
+        incidents.lead_email,
+        incidents.slack_channel_id,
+        incidents.zoom_meeting_id,
+        incidents.pagerduty_incident_id,
+        incidents.is_resolve_duration_invalid,
+        incidents.is_mitigate_duration_invalid,
+        response.first_update_at,
+        response.is_first_update_before_report,
+        response.lead_first_active_at,
+        pagerduty_incidents.pagerduty_incident_id as synced_pagerduty_incident_id,
+        pagerduty_incidents.seconds_to_first_ack,
+        slack_channels_with_messages.incident_id is not null as has_slack_messages,
+        zoom_instances.incident_id is not null as has_call_in_window,
+        zoom_participation.incident_id is not null as has_participant_data
+    from incidents
+    left join response
+        on incidents.incident_id = response.incident_id
+    left join pagerduty_incidents
+        on incidents.pagerduty_incident_id = pagerduty_incidents.pagerduty_incident_id
+    left join slack_channels_with_messages
+        on incidents.incident_id = slack_channels_with_messages.incident_id
+    left join zoom_instances
+        on incidents.incident_id = zoom_instances.incident_id
+    left join zoom_participation
+        on incidents.incident_id = zoom_participation.incident_id
+
+),
+
+statuses as (
+
+    select
+        incident_id,
+        month,
+        'time_to_resolve' as metric_name,
+        case
+            when resolved_at is null then 'no_resolved_at'
+            when is_resolve_duration_invalid then 'invalid_timestamps'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+    union all
+
+    select
+        incident_id,
+        month,
+        'time_to_mitigate' as metric_name,
+        case
+            when fixed_at is null then 'no_fixed_at'
+            when is_mitigate_duration_invalid then 'invalid_timestamps'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+    union all
+
+    select
+        incident_id,
+        month,
+        'severity' as metric_name,
+        case when severity_name is null then 'no_severity' else 'computable' end as coverage_status
+    from facts
+
+    union all
+
+    select
+        incident_id,
+        month,
+        'time_to_first_update' as metric_name,
+        case
+            when first_update_at is null then 'no_status_update'
+            when is_first_update_before_report then 'invalid_timestamps'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+    union all
+
+    select
+        incident_id,
+        month,
+        'time_to_lead_engaged' as metric_name,
+        case
+            when lead_email is null then 'no_lead'
+            when lead_first_active_at is null then 'no_lead_activity'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+    union all
+
+    select
+        incident_id,
+        month,
+        'pagerduty_time_to_ack' as metric_name,
+        case
+            when pagerduty_incident_id is null then 'no_linked_pagerduty_incident'
+            when synced_pagerduty_incident_id is null then 'pagerduty_incident_not_synced'
+            when seconds_to_first_ack is null then 'never_acknowledged'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+    union all
+
+    select
+        incident_id,
+        month,
+        'slack_activity' as metric_name,
+        case
+            when slack_channel_id is null then 'no_slack_channel'
+            when not has_slack_messages then 'no_slack_messages'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+    union all
+
+    select
+        incident_id,
+        month,
+        'zoom_participation' as metric_name,
+        case
+            when zoom_meeting_id is null then 'no_zoom_call'
+            when not has_call_in_window then 'no_call_in_window'
+            when not has_participant_data then 'no_participant_data'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+),
+
+counted as (
+
+    select
+        metric_name,
+        month,
+        coverage_status,
+        count(*) as incident_count
+    from statuses
+    group by metric_name, month, coverage_status
+
+),
+
+final as (
+
+    select
+        cast(metric_name as varchar) as metric_name,
+        cast(month as date) as month,
+        cast(coverage_status as varchar) as coverage_status,
+        coverage_status = 'computable' as is_computable,
+        cast(incident_count as integer) as incident_count,
+        cast(sum(incident_count) over (partition by metric_name, month) as integer) as eligible_incident_count,
+        cast(
+            1.0 * incident_count / sum(incident_count) over (partition by metric_name, month) as double precision
+        ) as share_of_eligible
+    from counted
+
+)
+
+select * from final

@@ -1,0 +1,82 @@
+"""What `raw.*` must hold after a sync, computed from the sandbox organisation (no SQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.sandbox import truth
+from pipelines.sandbox.model import Organisation
+from pipelines.settings import Settings
+
+
+def settings_for(env: dict[str, str], warehouse: Path, **overrides: object) -> Settings:
+    values = {k.lower(): v for k, v in env.items()}
+    values.update(incident_lake_db=warehouse, **overrides)
+    return Settings(**values)
+
+
+def expected_ids(org: Organisation) -> dict[str, set[str]]:
+    """Exactly the ids each raw table must hold (Zoom participants: at least these, see below)."""
+    incidents = list(org.io_incidents.values())
+    channels = {i["slack_channel_id"] for i in incidents if i.get("slack_channel_id")}
+    messages = set()
+    for channel in channels:
+        log = org.slack_logs.get(channel)
+        if log is None:
+            continue
+        messages |= {f"{channel}:{m['ts']}" for m in log.top}
+        messages |= {f"{channel}:{m['ts']}" for replies in log.threads.values() for m in replies}
+        messages |= {f"{channel}:{ts}" for ts in log.threads}  # parents, returned by replies too
+    participants = {
+        f"{row_instance.uuid}:{p.get('user_id') or p.get('id') or p.get('name')}:{p['join_time']}"
+        for incident in incidents
+        for row_instance in truth.call_instances(org, incident)
+        if len(row_instance.participants) > 1
+        for p in row_instance.participants
+    }
+    return {
+        "incidentio_incidents": set(org.io_incidents),
+        "incidentio_incident_updates": {u["id"] for ups in org.io_updates.values() for u in ups},
+        "incidentio_incident_attachments": {a["id"] for atts in org.io_attachments.values() for a in atts},
+        "incidentio_follow_ups": {f["id"] for f in org.io_follow_ups},
+        "incidentio_actions": {a["id"] for a in org.io_actions},
+        "incidentio_users": {u["id"] for u in org.io_users},
+        "slack_channels": channels & set(org.slack_channels),
+        "slack_messages": messages,
+        "zoom_participants": participants,
+        "pagerduty_incidents": set(org.pd_incidents),
+        "pagerduty_log_entries": {e["id"] for e in _all_log_entries(org)},
+    }
+
+
+def _all_log_entries(org: Organisation) -> list[dict]:
+    entries = org.pd_log_entries
+    return [e for group in entries.values() for e in group] if isinstance(entries, dict) else list(entries)
+
+
+def warehouse_ids(path: Path) -> dict[str, set[str]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+            ).fetchall()
+        ]
+        return {t: {r[0] for r in con.execute(f"SELECT id FROM raw.{t}").fetchall()} for t in tables}
+
+
+def assert_warehouse_matches(org: Organisation, path: Path) -> None:
+    """Every record of the source exactly once; Zoom may hold more participants (wider window)."""
+    actual = warehouse_ids(path)
+    for table, ids in expected_ids(org).items():
+        if table == "zoom_participants":
+            missing = ids - actual[table]
+            assert not missing, f"{table}: {len(missing)} missing, e.g. {sorted(missing)[:3]}"
+            continue
+        missing, extra = ids - actual[table], actual[table] - ids
+        assert not missing and not extra, (
+            f"{table}: {len(missing)} missing (e.g. {sorted(missing)[:3]}), "
+            f"{len(extra)} extra (e.g. {sorted(extra)[:3]})"
+        )

@@ -1,0 +1,162 @@
+"""The connectors against the sandbox over real HTTP: exact under faults, after changes, after kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from ingest_support import assert_warehouse_matches, expected_ids, settings_for, warehouse_ids
+
+from pipelines.connectors import slack
+from pipelines.connectors.http import RequestStats
+from pipelines.ingest.sources import SOURCES
+from pipelines.ingest.sync import run_sync
+from pipelines.sandbox.faults import FaultSpec
+from pipelines.sandbox.generator import generate_organisation
+from pipelines.sandbox.server import SandboxServer
+from pipelines.warehouse.raw_writer import RawWriter, connect_warehouse
+
+# Over 10 % of requests fail: 429s in each API's own format, 5xx, timeouts, dropped connections and
+# truncated bodies. Retry-After and the response delay are short so the test stays quick.
+FAULTS = "429=0.05,500=0.04,timeout=0.02,drop=0.02,truncate=0.02,delay=1.5,retry_after=0.2,seed=11"
+
+
+def sync(env, warehouse, full_refresh=False, sources=SOURCES, **overrides):
+    settings = settings_for(env, warehouse, **overrides)
+    con = connect_warehouse(warehouse)
+    try:
+        return run_sync(list(sources), settings, RawWriter(con), full_refresh=full_refresh)
+    finally:
+        con.close()
+
+
+def test_a_full_sync_under_faults_gets_every_record_exactly_once(tmp_path):
+    org = generate_organisation("small", seed=5)
+    with SandboxServer(org, faults=FaultSpec.parse(FAULTS)) as server:
+        summaries = sync(
+            server.env(), tmp_path / "w.duckdb", full_refresh=True, incident_lake_http_timeout=0.5
+        )
+        stats = server.stats.snapshot()
+    assert all(s.status == "ok" for s in summaries.values()), [s.line() for s in summaries.values()]
+    assert_warehouse_matches(org, tmp_path / "w.duckdb")
+    total = sum(s.stats.requests for s in summaries.values())
+    retries = sum(s.stats.retries for s in summaries.values())
+    assert retries >= 0.1 * (total - retries), f"{retries} retries of {total} requests"
+    assert all(s.stats.rate_limited > 0 for s in summaries.values()), "each API's 429 signal was honoured"
+    assert stats, "the sandbox counted the requests"
+
+
+def test_changes_between_two_syncs_land_and_the_second_sync_is_cheaper(tmp_path):
+    org = generate_organisation("small", seed=6)
+    with SandboxServer(org) as server:
+        first = sync(server.env(), tmp_path / "w.duckdb", full_refresh=True)
+        before = warehouse_ids(tmp_path / "w.duckdb")
+        changes = org.mutate()  # new incidents and messages, a late reply in an old thread, resolves, edits
+        second = sync(server.env(), tmp_path / "w.duckdb")
+    assert changes
+    assert_warehouse_matches(org, tmp_path / "w.duckdb")
+    assert warehouse_ids(tmp_path / "w.duckdb") != before
+    for source in SOURCES:
+        assert second[source].stats.requests < first[source].stats.requests, source
+    assert sum(c.updated for c in second["pagerduty"].tables.values()) > 0  # a resolve was read again
+
+
+def test_a_sync_killed_mid_way_and_run_again_ends_exact(tmp_path):
+    org = generate_organisation("small", seed=8)
+    warehouse = tmp_path / "w.duckdb"
+    # The documented budgets, in time compressed 40x, make the sync last long enough to be killed.
+    with SandboxServer(org, faults=FaultSpec.parse("budget=1,speed=40,retry_after=0.1")) as server:
+        env = {**os.environ, **server.env(), "INCIDENT_LAKE_DB": str(warehouse)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "sync"], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while server.stats.total("slack") < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert process.returncode == -signal.SIGKILL
+        assert server.stats.total("slack") >= 60, "the sync was killed mid-way through Slack"
+    with SandboxServer(org) as server:
+        summaries = sync(server.env(), warehouse)
+    assert all(s.status == "ok" for s in summaries.values())
+    assert_warehouse_matches(org, warehouse)
+
+
+def test_the_non_marketplace_slack_profile_finishes_correctly(tmp_path):
+    """1 request a minute (time compressed) and 15 messages a page: slower, same records."""
+    org = generate_organisation("small", seed=9)
+    channels = sorted(org.slack_logs)[:3]
+    spec = FaultSpec.parse("slack=nonmarketplace,speed=600")
+    with SandboxServer(org, faults=spec) as server:
+        env = server.env()
+        stats = RequestStats()
+        client = slack.make_client(env["SLACK_BOT_TOKEN"], env["SLACK_BASE_URL"], stats)
+        connector = slack.SlackConnector(client, stats, history_limit=15, replies_limit=15, concurrency=1)
+        got = {row["id"] for _, batch in connector.messages(channels) for row in batch.rows}
+    expected = {i for i in expected_ids(org)["slack_messages"] if i.split(":")[0] in channels}
+    assert got == expected
+    assert stats.rate_limited > 0, "the 1-a-minute limit was hit and waited out"
+
+
+def test_wrong_credentials_fail_with_a_clear_error_per_source(tmp_path):
+    org = generate_organisation("small", seed=5)
+    with SandboxServer(org) as server:
+        env = server.env()
+        wrong = {
+            **env,
+            **{k: "wrong-credential-value" for k in env if k.endswith(("_KEY", "_TOKEN", "_SECRET"))},
+        }
+        summaries = sync(wrong, tmp_path / "w.duckdb", full_refresh=True)
+    for source, summary in summaries.items():
+        assert summary.status == "failed", source
+        assert "401" in summary.error or "invalid_auth" in summary.error or "refused" in summary.error, (
+            summary.error
+        )
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+
+
+def test_pagerduty_windows_too_full_for_the_offset_cap_are_split():
+    """~37,000 log entries in one year-long window: offset + limit would pass 10,000, so it is halved."""
+    from datetime import UTC, datetime, timedelta
+
+    from pipelines.connectors import pagerduty
+
+    org = generate_organisation("default", seed=3)
+    expected = expected_ids(org)["pagerduty_log_entries"]
+    assert len(expected) > 10_000
+    with SandboxServer(org) as server:
+        env = server.env()
+        client = pagerduty.make_client(env["PAGERDUTY_API_TOKEN"], env["PAGERDUTY_BASE_URL"])
+        connector = pagerduty.PagerDutyConnector(client, window=timedelta(days=366))
+        end = datetime.now(UTC) + timedelta(minutes=1)
+        with client:
+            got = [
+                row["id"]
+                for batch in connector.log_entries(end - timedelta(days=366), end)
+                for row in batch.rows
+            ]
+    assert len(got) == len(set(got)) == len(expected)
+    assert set(got) == expected
+
+
+def test_an_expired_zoom_token_is_replaced_mid_sync(tmp_path):
+    org = generate_organisation("small", seed=4)
+    with SandboxServer(org, zoom_token_ttl=0.3) as server:
+        sync(server.env(), tmp_path / "w.duckdb", sources=("incidentio",))
+        summaries = sync(server.env(), tmp_path / "w.duckdb", sources=("zoom",))
+    zoom = summaries["zoom"]
+    assert zoom.status == "ok", zoom.error
+    assert zoom.stats.by_endpoint["oauth/token"] > 1, "a new token was fetched after expiry"
+    ids = warehouse_ids(tmp_path / "w.duckdb")["zoom_participants"]
+    assert expected_ids(org)["zoom_participants"] <= ids
