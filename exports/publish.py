@@ -101,6 +101,14 @@ def _build_snapshot(warehouse_path: Path, target: Path) -> None:
             f"INSERT INTO {MARTS_SCHEMA}.{PUBLISHED_TABLE} VALUES (?, ?, ?, ?)",
             [(table, count, published_at, str(warehouse_path)) for table, count in counts],
         )
+        # The sync history, for the dashboard's Data health page (no secrets: counts and timings only).
+        has_runs = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'meta' "
+            "AND table_name = 'sync_runs'",
+            [_SOURCE],
+        ).fetchall()[0][0]
+        if has_runs:
+            con.execute(f"CREATE TABLE {MARTS_SCHEMA}._sync_runs AS SELECT * FROM {_SOURCE}.meta.sync_runs")
         con.execute(f"DETACH {_SOURCE}")
         # Fold the WAL into the file so the single file we rename is the whole snapshot.
         con.execute("CHECKPOINT")

@@ -2,11 +2,11 @@
     Distribution-free 95% confidence interval for a median, from order statistics: with n values
     sorted x(1) <= … <= x(n), the interval is [x(l), x(n − l + 1)] where l is the largest rank with
     P(B <= l − 1) <= 0.025 for B ~ binomial(n, 0.5), so its coverage is at least 95%
-    (1 − 2·P(B <= l − 1)). The ranks come from the seed `median_confidence_ranks` (exact, n = 6 … 2000);
-    beyond 2000 from the normal approximation floor((n + 1 − 1.959964·√n) / 2), never narrower than
-    exact by more than one rank. For n < 6 no rank has the coverage: the bounds are null.
+    (1 − 2·P(B <= l − 1)). The ranks come from int_median_confidence_ranks (exact, n = 1 … 2000);
+    beyond 2000 from the normal approximation floor((n + 1 − 1.959964·√n) / 2), which is the exact rank
+    or one lower (a slightly wider interval). For n < 6 no rank has the coverage: the bounds are null.
 
-    Use: left join {{ ref('median_confidence_ranks') }} as <alias> on <alias>.sample_size = <n>, then
+    Use: left join int_median_confidence_ranks as <alias> on <alias>.sample_size = <n>, then
     median_ci_lower_rank(<alias>, <n>) / median_ci_upper_rank(<alias>, <n>) give the ranks.
 #}
 {% macro median_ci_lower_rank(ranks_alias, sample_size) -%}
@@ -59,7 +59,7 @@
         from {{ from_relation }}
         where {{ value_column }} is not null
     ) as ranked
-    left join {{ ref('median_confidence_ranks') }} as confidence_ranks
+    left join {{ ref('int_median_confidence_ranks') }} as confidence_ranks
         on ranked.value_count = confidence_ranks.sample_size
     group by {{ group_columns | join(', ') }}
 {%- endmacro %}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -103,24 +102,21 @@ def test_sleep_and_out_of_hours_bands(weekday: int, hour: int, sleep: bool, out_
     assert is_out_of_hours(weekday, hour) is out_of_hours
 
 
-SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "median_confidence_ranks.csv"
-
-
-def test_median_confidence_ranks_match_the_dbt_seed() -> None:
-    """The dashboard's interval for a filtered period uses the ranks `metrics_mttr` uses."""
-    import csv
+def test_median_confidence_ranks_are_the_exact_binomial_ranks_of_metrics_mttr() -> None:
+    """The interval for a filtered period uses the ranks of `metrics_mttr` (dbt macro
+    `median_confidence.sql`): the largest l with P(B <= l - 1) <= 2.5%, B ~ binomial(n, 1/2), exact up
+    to n = 2000 (checked against the former dbt seed for every n), the normal approximation beyond."""
+    from math import comb
 
     from dashboards.data import median_ci_ranks
 
     assert median_ci_ranks(5) is None
     assert median_ci_ranks(6) == (1, 6) and median_ci_ranks(9) == (2, 8)
-    assert median_ci_ranks(10_000) == (4902, 5099)  # the normal approximation beyond 2000
-    if not SEED.exists():
-        pytest.skip("the dbt seed is not there")
-    with SEED.open() as handle:
-        for row in csv.DictReader(handle):
-            n = int(row["sample_size"])
-            assert median_ci_ranks(n) == (int(row["lower_rank"]), int(row["upper_rank"])), n
+    assert median_ci_ranks(2000) == (956, 1045)
+    assert median_ci_ranks(10_000) == (4902, 5099)
+    for n in range(6, 200):
+        lower = max(k for k in range(1, n // 2 + 1) if 40 * sum(comb(n, i) for i in range(k)) <= 2**n)
+        assert median_ci_ranks(n) == (lower, n + 1 - lower), n
 
 
 def test_median_confidence_interval_brackets_the_median() -> None:

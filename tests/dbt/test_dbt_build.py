@@ -10,6 +10,7 @@ test of the project, so a failing one fails here.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,22 @@ def test_marts_live_in_schema_marts(dbt_build):
         warehouse,
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1",
     )
-    assert [t["table_name"] for t in tables] == ["fct_incidents", "metrics_mttr"]
+    assert [t["table_name"] for t in tables] == [
+        "dim_people",
+        "fct_follow_ups",
+        "fct_incident_response",
+        "fct_incident_roles",
+        "fct_incident_severity_periods",
+        "fct_incident_timeline",
+        "fct_incidents",
+        "fct_pagerduty_incidents",
+        "metrics_data_coverage",
+        "metrics_follow_ups",
+        "metrics_lead_load",
+        "metrics_mttr",
+        "metrics_pagerduty_response",
+        "metrics_responder_workload",
+    ]
 
 
 def test_fct_incidents_values(dbt_build):
@@ -168,3 +184,65 @@ def test_staging_reads_every_raw_table(dbt_build):
         "channels": 1,
         "instances": 1,
     }
+
+
+def _exact_median_ci_rank_and_tail(n: int) -> tuple[int | None, Fraction]:
+    """Largest l with P(B <= l - 1) <= 0.025 for B ~ binomial(n, 1/2), and P(B <= l - 1), in exact
+    integers: P(B <= k) <= 1/40 is 40 * (C(n, 0) + … + C(n, k)) <= 2^n."""
+    total, cumulative, binomial, lower, tail = 2**n, 0, 1, 0, 0
+    for k in range(n + 1):
+        if k:
+            binomial = binomial * (n - k + 1) // k
+        if 40 * (cumulative + binomial) > total:
+            break
+        cumulative += binomial
+        lower, tail = k + 1, cumulative
+    return (lower or None), Fraction(tail, total)
+
+
+def test_median_confidence_ranks_are_the_exact_binomial_quantiles(dbt_build):
+    ranks = _query(
+        dbt_build.warehouse,
+        "select sample_size, lower_rank, upper_rank, coverage from intermediate.int_median_confidence_ranks",
+    )
+    assert len(ranks) == 2000
+    for row in ranks:
+        n = row["sample_size"]
+        lower, tail = _exact_median_ci_rank_and_tail(n)
+        assert row["lower_rank"] == lower, n
+        if lower is None:
+            assert n < 6
+            continue
+        assert row["upper_rank"] == n + 1 - lower
+        assert row["coverage"] == pytest.approx(float(1 - 2 * tail), abs=1e-9)
+        assert row["coverage"] >= 0.95
+
+
+def test_new_marts_on_the_hand_written_warehouse(dbt_build):
+    warehouse = dbt_build.warehouse
+    pagerduty = _query(warehouse, "select * from marts.fct_pagerduty_incidents")
+    assert len(pagerduty) == 1
+    page = pagerduty[0]
+    assert page["incident_id"] == "inc_01"  # linked by inc_01's attachment
+    assert page["seconds_to_first_ack"] == 180.0  # 09:58:00 -> acknowledged 10:01:00
+    assert page["seconds_to_resolve"] == 3720.0  # 09:58:00 -> 11:00:00
+    assert page["interruption_count"] == 1  # the SMS
+
+    roles = _query(warehouse, "select * from marts.fct_incident_roles order by incident_id, role_position")
+    # Every incident has a reporter (Dana); inc_01 and inc_03 also have a lead.
+    assert len(roles) == 8 + 2
+    assert {(r["incident_id"], r["person_email"]) for r in roles if r["role_type"] == "lead"} == {
+        ("inc_01", "rob@acme.io"),
+        ("inc_03", "dana.kim@acme.io"),
+    }
+
+    timeline = _query(
+        warehouse, "select * from marts.fct_incident_timeline where incident_id = 'inc_01' order by event_sequence"
+    )
+    by_source: dict[str, int] = {}
+    for event in timeline:
+        by_source[event["source"]] = by_source.get(event["source"], 0) + 1
+    # One update; two people's messages (the channel join is left out); two participant rows x
+    # join/leave; three PagerDuty log entries.
+    assert by_source == {"incidentio": 1, "slack": 2, "zoom": 4, "pagerduty": 3}
+    assert [e["occurred_at"] for e in timeline] == sorted(e["occurred_at"] for e in timeline)

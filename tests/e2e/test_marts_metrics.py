@@ -306,7 +306,8 @@ def test_fct_follow_ups_match_the_records(pipeline):
         assert row["title"] == record["title"]
         assert row["status"] == record["status"]
         assert row["priority_name"] == (record.get("priority") or {}).get("name")
-        assert row["assignee_email"] == ((record.get("assignee") or {}).get("email") or "").lower() or None
+        assignee_email = ((record.get("assignee") or {}).get("email") or "").lower()
+        assert row["assignee_email"] == (assignee_email or None)
         assert row["created_at"] == truth.parse_time(record["created_at"])
         assert row["completed_at"] == truth.parse_time(record.get("completed_at"))
 

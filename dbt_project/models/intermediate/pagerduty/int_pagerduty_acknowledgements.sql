@@ -12,7 +12,9 @@ log_entries as (
 
 pagerduty_accounts as (
 
-    select tool_user_id as pagerduty_user_id, person_email
+    select
+        tool_user_id as pagerduty_user_id,
+        person_email
     from {{ ref('int_person_tool_accounts') }}
     where tool = 'pagerduty'
 

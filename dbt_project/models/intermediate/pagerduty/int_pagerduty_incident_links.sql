@@ -12,7 +12,10 @@ links as (
 
 incidents as (
 
-    select incident_id, created_at from {{ ref('stg_incidentio__incidents') }}
+    select
+        incident_id,
+        created_at
+    from {{ ref('stg_incidentio__incidents') }}
 
 ),
 

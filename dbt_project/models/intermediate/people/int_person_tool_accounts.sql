@@ -49,7 +49,7 @@ incidentio_slack_links as (
     select
         slack_user_id,
         email,
-        row_number() over (partition by slack_user_id order by is_active desc, incidentio_user_id) as link_order
+        row_number() over (partition by slack_user_id order by is_active desc, incidentio_user_id asc) as link_order
     from incidentio_users
     where slack_user_id is not null and email is not null
 

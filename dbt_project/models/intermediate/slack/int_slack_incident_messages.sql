@@ -18,7 +18,9 @@ slack_users as (
 
 slack_accounts as (
 
-    select tool_user_id as slack_user_id, person_email
+    select
+        tool_user_id as slack_user_id,
+        person_email
     from {{ ref('int_person_tool_accounts') }}
     where tool = 'slack'
 
@@ -26,7 +28,9 @@ slack_accounts as (
 
 incidents as (
 
-    select incident_id, slack_channel_id
+    select
+        incident_id,
+        slack_channel_id
     from {{ ref('stg_incidentio__incidents') }}
     where slack_channel_id is not null
 

@@ -38,7 +38,8 @@ credited as (
         incident_id,
         started_at,
         case
-            when next_started_at is not null
+            when
+                next_started_at is not null
                 and {{ seconds_between('ended_at', 'next_started_at') }} <= 1200
                 and next_started_at > (
                     case when is_interval then ended_at else {{ add_seconds('ended_at', 600) }} end

@@ -12,7 +12,9 @@ participants as (
 
 zoom_accounts as (
 
-    select tool_user_id as zoom_user_id, person_email
+    select
+        tool_user_id as zoom_user_id,
+        person_email
     from {{ ref('int_person_tool_accounts') }}
     where tool = 'zoom'
 

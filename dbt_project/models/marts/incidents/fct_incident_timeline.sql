@@ -33,7 +33,9 @@ zoom_participants as (
 
 zoom_accounts as (
 
-    select tool_user_id as zoom_user_id, person_email
+    select
+        tool_user_id as zoom_user_id,
+        person_email
     from {{ ref('int_person_tool_accounts') }}
     where tool = 'zoom'
 
@@ -53,7 +55,9 @@ log_entries as (
 
 pagerduty_accounts as (
 
-    select tool_user_id as pagerduty_user_id, person_email
+    select
+        tool_user_id as pagerduty_user_id,
+        person_email
     from {{ ref('int_person_tool_accounts') }}
     where tool = 'pagerduty'
 
@@ -74,8 +78,11 @@ incidentio_events as (
         updater_email as person_email,
         case
             when is_status_change and is_severity_change
-                then 'status ' || coalesce(previous_status_name || ' → ', '') || coalesce(new_status_name, '?')
-                || '; severity ' || coalesce(previous_severity_name || ' → ', '') || coalesce(new_severity_name, '?')
+                then
+                    'status ' || coalesce(previous_status_name || ' → ', '') || coalesce(new_status_name, '?')
+                    || '; severity '
+                    || coalesce(previous_severity_name || ' → ', '')
+                    || coalesce(new_severity_name, '?')
             when is_status_change
                 then 'status ' || coalesce(previous_status_name || ' → ', '') || coalesce(new_status_name, '?')
             when is_severity_change

@@ -28,8 +28,8 @@ concurrent_leads as (
     inner join incidents as other
         on
             led.lead_email = other.lead_email
-            and other.reported_at <= led.reported_at
-            and other.open_until > led.reported_at
+            and led.reported_at >= other.reported_at
+            and led.reported_at < other.open_until
     group by led.incident_id
 
 ),

@@ -111,15 +111,30 @@ weekly_workload as (
 
 person_weeks as (
 
-    select person_email, week from weekly_incidents
+    select
+        person_email,
+        week
+    from weekly_incidents
     union
-    select person_email, week from weekly_messages
+    select
+        person_email,
+        week
+    from weekly_messages
     union
-    select person_email, week from weekly_zoom
+    select
+        person_email,
+        week
+    from weekly_zoom
     union
-    select person_email, week from weekly_pages
+    select
+        person_email,
+        week
+    from weekly_pages
     union
-    select person_email, week from weekly_workload
+    select
+        person_email,
+        week
+    from weekly_workload
 
 ),
 
