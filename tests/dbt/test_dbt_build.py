@@ -237,7 +237,8 @@ def test_new_marts_on_the_hand_written_warehouse(dbt_build):
     }
 
     timeline = _query(
-        warehouse, "select * from marts.fct_incident_timeline where incident_id = 'inc_01' order by event_sequence"
+        warehouse,
+        "select * from marts.fct_incident_timeline where incident_id = 'inc_01' order by event_sequence",
     )
     by_source: dict[str, int] = {}
     for event in timeline:

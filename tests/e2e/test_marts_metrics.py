@@ -163,7 +163,10 @@ def _workload_minutes(org: Organisation) -> dict[tuple[str, date], float]:
 # ---------------------------------------------------------------------------------------------- marts
 def test_fct_pagerduty_incidents_match_pagerduty_facts(pipeline):
     facts = truth.pagerduty_facts(pipeline["org"])
-    marts = {r["pagerduty_incident_id"]: r for r in rows(pipeline["con"], "SELECT * FROM marts.fct_pagerduty_incidents")}
+    marts = {
+        r["pagerduty_incident_id"]: r
+        for r in rows(pipeline["con"], "SELECT * FROM marts.fct_pagerduty_incidents")
+    }
     assert set(marts) == set(facts)
     columns = [
         "incident_number", "service_name", "urgency", "priority_name", "created_at", "first_acknowledged_at",
@@ -176,7 +179,10 @@ def test_fct_pagerduty_incidents_match_pagerduty_facts(pipeline):
         assert row["sleep_hour_interruption_count"] == fact.sleep_hour_interruption_count, pid
         for column in ("seconds_to_first_ack", "seconds_to_resolve"):
             expected = getattr(fact, column)
-            assert row[column] == (pytest.approx(expected, abs=1e-3) if expected is not None else None), (pid, column)
+            assert row[column] == (pytest.approx(expected, abs=1e-3) if expected is not None else None), (
+                pid,
+                column,
+            )
     # The traps are there: double acknowledgements, never acknowledged, escalations, night pages.
     assert any(r["acknowledgement_count"] > 1 for r in marts.values())
     assert any(r["first_acknowledged_at"] is None for r in marts.values())
@@ -236,7 +242,9 @@ def test_fct_incident_timeline_holds_each_tools_events(pipeline):
         else:
             actual[(e["incident_id"], e["source"])].add(e["event_id"])
     assert {k: v for k, v in actual.items() if v} == {k: v for k, v in expected.items() if v}
-    assert {k: sorted(v) for k, v in actual_zoom.items()} == {k: sorted(v) for k, v in zoom_times.items() if v}
+    assert {k: sorted(v) for k, v in actual_zoom.items()} == {
+        k: sorted(v) for k, v in zoom_times.items() if v
+    }
     assert {e["source"] for e in events} == {"incidentio", "slack", "zoom", "pagerduty"}
     # Ordered: event_sequence follows occurred_at within each incident.
     by_incident: dict[str, list[dict]] = defaultdict(list)
@@ -260,12 +268,16 @@ def test_metrics_responder_workload_matches_python(pipeline):
             key = f"{channel}:{message['ts']}"
             if email and key not in seen_messages:
                 seen_messages.add(key)
-                expected[(email, _week(datetime.fromtimestamp(float(message["ts"]), UTC)))]["slack_message_count"] += 1
+                expected[(email, _week(datetime.fromtimestamp(float(message["ts"]), UTC)))][
+                    "slack_message_count"
+                ] += 1
     for instance_rows in _zoom_rows(org).values():
         spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
         for _incident, row in instance_rows:
             if row["user_email"]:
-                spans[row["user_email"].lower()].append((truth.parse_time(row["join_time"]), truth.parse_time(row["leave_time"])))
+                spans[row["user_email"].lower()].append(
+                    (truth.parse_time(row["join_time"]), truth.parse_time(row["leave_time"]))
+                )
         for email, intervals in spans.items():
             first_join = min(start for start, _ in intervals)
             expected[(email, _week(first_join))]["zoom_minutes"] += _union_seconds(intervals) / 60
@@ -285,7 +297,10 @@ def test_metrics_responder_workload_matches_python(pipeline):
     for key, minutes in _workload_minutes(org).items():
         expected[key]["workload_minutes"] = minutes
 
-    marts = {(r["person_email"], r["week"]): r for r in rows(pipeline["con"], "SELECT * FROM marts.metrics_responder_workload")}
+    marts = {
+        (r["person_email"], r["week"]): r
+        for r in rows(pipeline["con"], "SELECT * FROM marts.metrics_responder_workload")
+    }
     assert set(marts) == set(expected)
     for key, values in expected.items():
         row = marts[key]
@@ -316,8 +331,12 @@ def test_metrics_mttr_median_confidence_interval_from_order_statistics(pipeline)
     groups: dict[tuple[date, str | None], list[float]] = defaultdict(list)
     for fact in truth.incident_facts(pipeline["org"]).values():
         if fact.is_in_metrics and fact.time_to_resolve_seconds is not None:
-            groups[(fact.reported_at.date().replace(day=1), fact.severity_name)].append(fact.time_to_resolve_seconds)
-    marts = {(r["month"], r["severity_name"]): r for r in rows(pipeline["con"], "SELECT * FROM marts.metrics_mttr")}
+            groups[(fact.reported_at.date().replace(day=1), fact.severity_name)].append(
+                fact.time_to_resolve_seconds
+            )
+    marts = {
+        (r["month"], r["severity_name"]): r for r in rows(pipeline["con"], "SELECT * FROM marts.metrics_mttr")
+    }
     for key, durations in groups.items():
         row, ordered = marts[key], sorted(durations)
         lower = _median_ci_lower_rank(len(ordered))
@@ -325,7 +344,9 @@ def test_metrics_mttr_median_confidence_interval_from_order_statistics(pipeline)
             assert row["mttr_median_ci_lower_seconds"] is None and row["mttr_median_ci_upper_seconds"] is None
         else:
             assert row["mttr_median_ci_lower_seconds"] == pytest.approx(ordered[lower - 1], abs=1e-3), key
-            assert row["mttr_median_ci_upper_seconds"] == pytest.approx(ordered[len(ordered) - lower], abs=1e-3), key
+            assert row["mttr_median_ci_upper_seconds"] == pytest.approx(
+                ordered[len(ordered) - lower], abs=1e-3
+            ), key
 
 
 def test_metrics_pagerduty_response_matches_pagerduty_facts(pipeline):
@@ -367,12 +388,18 @@ def test_metrics_data_coverage_accounts_for_every_incident(pipeline):
             total = sum(n for (m, mo, _), n in counts.items() if m == metric and mo == month)
             assert total == len(members), (metric, month)
     for month, members in per_month.items():
-        assert counts.get(("time_to_resolve", month, "no_resolved_at"), 0) == sum(1 for f in members if f.resolved_at is None)
+        assert counts.get(("time_to_resolve", month, "no_resolved_at"), 0) == sum(
+            1 for f in members if f.resolved_at is None
+        )
         assert counts.get(("time_to_resolve", month, "computable"), 0) == sum(
             1 for f in members if f.time_to_resolve_seconds is not None
         )
-        assert counts.get(("severity", month, "no_severity"), 0) == sum(1 for f in members if f.severity_name is None)
-        assert counts.get(("time_to_lead_engaged", month, "no_lead"), 0) == sum(1 for f in members if f.lead_email is None)
+        assert counts.get(("severity", month, "no_severity"), 0) == sum(
+            1 for f in members if f.severity_name is None
+        )
+        assert counts.get(("time_to_lead_engaged", month, "no_lead"), 0) == sum(
+            1 for f in members if f.lead_email is None
+        )
         assert counts.get(("pagerduty_time_to_ack", month, "no_linked_pagerduty_incident"), 0) == sum(
             1 for f in members if f.pagerduty_incident_id is None
         )

@@ -47,7 +47,8 @@ cumulative as (
     select
         sample_size,
         k,
-        sum(exp(log_probability)) over (
+        -- exp() of a very negative number underflows to an error on Postgres: those terms are 0.
+        sum(case when log_probability < -700 then 0.0 else exp(log_probability) end) over (
             partition by sample_size order by k rows between unbounded preceding and current row
         ) as cumulative_probability
     from log_binomials
