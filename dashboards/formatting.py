@@ -30,6 +30,18 @@ def format_duration(seconds: float | None) -> str:
     return f"{sign}{days} d" + (f" {hours} h" if hours else "")
 
 
+def format_age(seconds: float | None) -> str:
+    """`45 s`, `12 min`, `7 h`, `3 d`: one unit, so an age fits a metric card at any width."""
+    if _is_missing(seconds):
+        return EMPTY
+    assert seconds is not None
+    magnitude = max(0.0, float(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if magnitude >= size:
+            return f"{round(magnitude / size)} {unit}"
+    return f"{round(magnitude)} s"
+
+
 def format_duration_delta(current: float | None, previous: float | None) -> str | None:
     """A signed duration for `st.metric(delta=...)`; None (no arrow) when either side is missing."""
     if _is_missing(current) or _is_missing(previous):

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, definitions
-from dashboards.formatting import format_duration
+from dashboards.formatting import format_age
 from dashboards.queries import health as queries
 
 ctx = components.page_context()
@@ -32,7 +32,7 @@ if info.has(queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS):
             f"{sync['source']}: last good sync",
             "never"
             if pd.isna(last_ok)
-            else format_duration((reference_time - pd.Timestamp(last_ok)).total_seconds()) + " ago",
+            else format_age((reference_time - pd.Timestamp(last_ok)).total_seconds()) + " ago",
             delta=None
             if sync["last_status"] in queries.SUCCESS_STATUSES
             else f"last run {sync['last_status']}",

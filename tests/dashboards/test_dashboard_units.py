@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from dashboards.filters import Filters
-from dashboards.formatting import format_duration, format_duration_delta
+from dashboards.formatting import format_age, format_duration, format_duration_delta
 from dashboards.run import APP_PATH, streamlit_command
 
 
@@ -29,6 +29,21 @@ from dashboards.run import APP_PATH, streamlit_command
 )
 def test_format_duration(seconds: float | None, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        pytest.param(None, "—", id="missing"),
+        pytest.param(-5, "0 s", id="clock skew is not a negative age"),
+        pytest.param(42, "42 s", id="seconds"),
+        pytest.param(25 * 60 + 40, "26 min", id="minutes"),
+        pytest.param(6 * 3600 + 59 * 60, "7 h", id="one unit only"),
+        pytest.param(3 * 86400 + 13 * 3600, "4 d", id="days"),
+    ],
+)
+def test_format_age_uses_one_unit(seconds: float | None, text: str) -> None:
+    assert format_age(seconds) == text
 
 
 def test_format_duration_delta_is_signed_and_neutral_at_zero() -> None:
