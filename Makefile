@@ -27,5 +27,14 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The benchmark (BENCHMARKS.md): installs the `bench` extra (dlt, psutil, py-spy) on demand, writes bench/results.json.
+BENCH_SIZES ?= small default large
+$(BIN)/.bench-installed: pyproject.toml $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,bench]'
+	touch $@
+
+bench: $(BIN)/.bench-installed system-deps
+	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python -m bench
+
 clean:
 	rm -rf data dbt_project/target dbt_project/logs tests/artifacts

@@ -4,7 +4,9 @@ This package is export *code* only; the default export *destination* is `data/ex
 (`INCIDENT_LAKE_EXPORT_DIR`, see `pipelines.settings`), git-ignored like the warehouse itself.
 
 - `exports.files.export_marts`: Parquet (Hive-partitioned by month for fact tables) or CSV files plus a
-  `manifest.json`, swapped into place atomically.
+  `manifest.json`, swapped into place atomically; with it `exports.contracts` (a JSON Schema per model
+  from the dbt contract), `exports.privacy` (`--hash-emails`) and `exports.snapshots` (`--snapshot` and
+  restatements).
 - `exports.publish.publish_marts`: a read-only DuckDB snapshot of the marts that the dashboard reads, so
   it never waits on (or sees half of) a sync or dbt build holding the warehouse's write lock.
 

@@ -6,6 +6,12 @@ Layout of an export folder `DIR` (DESIGN §3 "Exports"):
     DIR/<model>/month=YYYY-MM/<model>_0.parquet   fact tables (`fct_*` with a time column), Hive-partitioned
     DIR/<model>/<model>.parquet                   every other mart (and empty fact tables), one file
     DIR/<model>/<model>.csv                       with fmt="csv": one file per model
+    DIR/schemas/<model>.schema.json               JSON Schema of one row, from the dbt contract (`contracts`)
+    DIR/snapshots/<id>/…                          dated snapshots and their restatements (`snapshots`)
+
+The manifest lists, per model: its files (path, bytes, SHA-256), row count, columns and types, partitioning,
+primary key, the columns left out (message text) or hashed (`--hash-emails`, see `privacy`), and its schema
+file (path, bytes, SHA-256). Snapshots have their own manifest inside their folder.
 
 Atomicity. Everything is written to the sibling `.DIR.incoming`, then swapped in with two renames:
 `DIR -> .DIR.previous`, `.DIR.incoming -> DIR`, then `.DIR.previous` is deleted. Where a crash (even
@@ -37,6 +43,15 @@ from typing import Any
 
 import duckdb
 
+from exports import snapshots
+from exports.contracts import (
+    DEFAULT_CONTRACTS_DIR,
+    ModelContract,
+    load_contracts,
+    model_json_schema,
+    write_json,
+)
+from exports.privacy import ALGORITHM, HASH_KEY_ENV, EmailHasher, hashed_select_expr, load_hash_key
 from exports.warehouse import (
     MARTS_SCHEMA,
     ExportError,
@@ -50,7 +65,10 @@ from exports.warehouse import (
 
 FORMATS = ("parquet", "csv")
 MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+SCHEMAS_DIR = "schemas"
+# Folder names of the export itself: a mart of that name would collide with them.
+RESERVED_NAMES = frozenset({SCHEMAS_DIR, snapshots.SNAPSHOTS_DIR})
 
 # Slack message text stays in the warehouse unless asked for (DESIGN §3, `--include-message-text`).
 # No contracted mart carries message text today; this guards marts added later (e.g. a messages mart).
@@ -70,9 +88,12 @@ class ModelPlan:
     columns: tuple[tuple[str, str], ...]  # exported (name, DuckDB type)
     dropped_columns: tuple[str, ...]
     partition_source: str | None  # time column behind the `month=` partitions, if partitioned
+    expressions: tuple[str, ...] = ()  # SQL per exported column (emails hashed); plain names when empty
+    hashed_columns: frozenset[str] = frozenset()  # columns whose whole value is an email hash
 
     def select_sql(self, extra: str | None = None) -> str:
-        cols = ", ".join([quote_ident(name) for name, _ in self.columns] + ([extra] if extra else []))
+        exprs = list(self.expressions) or [quote_ident(name) for name, _ in self.columns]
+        cols = ", ".join(exprs + ([extra] if extra else []))
         return f"SELECT {cols} FROM {MARTS_SCHEMA}.{quote_ident(self.name)}"
 
 
@@ -81,16 +102,27 @@ def export_marts(
     dest: Path,
     fmt: str = "parquet",
     include_message_text: bool = False,
+    *,
+    hash_emails: bool = False,
+    snapshot: bool = False,
+    contracts_dir: Path | None = DEFAULT_CONTRACTS_DIR,
 ) -> dict[str, Any]:
     """Export every table of schema `marts` to `dest` and return the manifest (also in `dest/manifest.json`).
 
     The warehouse is opened read-only. `dest` is replaced atomically (see the module docstring); an existing
     `dest` must be an earlier export (it has a `manifest.json`) or empty, so a typo never deletes a folder.
+    `hash_emails` reads its key from `INCIDENT_LAKE_HASH_KEY` (see `exports.privacy`); `snapshot` also keeps
+    this export as `dest/snapshots/<id>/` with its restatements (see `exports.snapshots`); `contracts_dir`
+    holds the dbt YAML the JSON Schemas come from (see `exports.contracts`).
     Raises `ExportError` with one clear sentence for every failure the user can fix.
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    # Before touching anything: a missing key must not cost a half-written export.
+    hasher = EmailHasher(load_hash_key()) if hash_emails else None
+    contracts = load_contracts(contracts_dir)
+    options = _Options(fmt, include_message_text, hasher, snapshot, contracts)
     warehouse_path = Path(warehouse_path).expanduser().resolve()
     dest = Path(dest).expanduser().resolve()
     check_warehouse_exists(warehouse_path)
@@ -103,7 +135,7 @@ def export_marts(
         try:
             con = open_read_only(warehouse_path)
             try:
-                manifest = _write_export(con, warehouse_path, incoming, fmt, include_message_text)
+                manifest = _write_export(con, warehouse_path, incoming, dest, options)
             finally:
                 con.close()
             _swap_in(incoming, dest, previous)
@@ -203,37 +235,124 @@ def _swap_in(incoming: Path, dest: Path, previous: Path) -> None:
 # --- writing ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Options:
+    fmt: str
+    include_message_text: bool
+    hasher: EmailHasher | None
+    snapshot: bool
+    contracts: dict[str, ModelContract]
+
+
 def _write_export(
-    con: duckdb.DuckDBPyConnection,
-    warehouse_path: Path,
-    root: Path,
-    fmt: str,
-    include_message_text: bool,
+    con: duckdb.DuckDBPyConnection, warehouse_path: Path, root: Path, dest: Path, options: _Options
 ) -> dict[str, Any]:
     tables = require_marts(con, warehouse_path)
+    clashing = sorted(RESERVED_NAMES & set(tables))
+    if clashing:
+        raise ExportError(
+            f"A mart may not be named {clashing[0]!r}: the export folder uses that name itself."
+        )
+    if options.hasher is not None:
+        options.hasher.register(con)
+    generated_at = datetime.now(UTC)
     root.mkdir()
+    (root / SCHEMAS_DIR).mkdir()
     models: dict[str, Any] = {}
     for table in tables:
-        plan = plan_model(con, table, fmt, include_message_text)
-        models[table] = _write_model(con, plan, root, fmt)
-    manifest = {
+        plan = plan_model(
+            con, table, options.fmt, options.include_message_text, hash_emails=options.hasher is not None
+        )
+        models[table] = _write_model(con, plan, root, options.fmt)
+        models[table].update(_write_schema(plan, options.contracts.get(table), root))
+    manifest: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "format": fmt,
+        "generated_at": generated_at.isoformat(timespec="seconds"),
+        "format": options.fmt,
         "incident_lake_version": _package_version(),
-        "include_message_text": include_message_text,
+        "include_message_text": options.include_message_text,
+        "hash_emails": None
+        if options.hasher is None
+        else {
+            "algorithm": ALGORITHM,
+            "key_env": HASH_KEY_ENV,
+            "key_id": options.hasher.key_id,
+            "normalization": "trimmed and lower-cased before hashing",
+            "scope": "columns named *email hashed whole; emails inside other text columns replaced in place",
+        },
+        "contracts": "dbt_project/models/marts/**/_*.yml (dbt model contracts)"
+        if options.contracts
+        else None,
         "models": models,
     }
+    # Earlier snapshots move into the new export with it (hard links), so the swap keeps them.
+    carried = snapshots.carry_over(dest, root) if dest.is_dir() else []
+    if options.snapshot:
+        manifest["snapshot"] = _take_snapshot(root, dest, manifest, carried, generated_at)
+        carried = [*carried, manifest["snapshot"]["id"]]
+    manifest["snapshots"] = carried
     # The manifest is written last: a folder with a manifest has every file the manifest lists.
-    manifest_path = root / MANIFEST_NAME
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    fsync_path(manifest_path)
+    _write_manifest(root, manifest)
     for folder in sorted({p.parent for p in root.rglob("*")} | {root}, reverse=True):
         fsync_path(folder)
     return manifest
 
 
-def plan_model(con: duckdb.DuckDBPyConnection, table: str, fmt: str, include_message_text: bool) -> ModelPlan:
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    manifest_path = folder / MANIFEST_NAME
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    fsync_path(manifest_path)
+
+
+def _take_snapshot(
+    root: Path, dest: Path, manifest: dict[str, Any], existing: list[str], at: datetime
+) -> dict[str, Any]:
+    """`root/snapshots/<id>/`: this export's files (hard links), restatements since the previous snapshot."""
+    snapshot_id = snapshots.new_snapshot_id(at, existing)
+    folder = root / snapshots.SNAPSHOTS_DIR / snapshot_id
+    for name in [*manifest["models"], SCHEMAS_DIR]:
+        snapshots.link_tree(root / name, folder / name)
+    previous_id = existing[-1] if existing else None
+    previous_root = root / snapshots.SNAPSHOTS_DIR / previous_id if previous_id else folder
+    previous_manifest = read_manifest(previous_root) if previous_id else {}
+    restatements_path = folder / f"{snapshots.RESTATEMENTS_NAME}.{manifest['format']}"
+    try:
+        summary = snapshots.compute_restatements(
+            previous_root, previous_manifest, folder, manifest, restatements_path, snapshot_id, previous_id
+        )
+    except duckdb.IOException as exc:
+        raise OSError(io_error_message(exc)) from exc
+    except duckdb.Error as exc:
+        raise ExportError(
+            f"Comparing with snapshot {previous_id} failed: {str(exc).splitlines()[0]} "
+            f"(move {dest / snapshots.SNAPSHOTS_DIR / str(previous_id)} away to start a new series)."
+        ) from exc
+    block = {
+        "id": snapshot_id,
+        "path": f"{snapshots.SNAPSHOTS_DIR}/{snapshot_id}",
+        "restatements": {"file": _file_entry(restatements_path, folder), **summary},
+    }
+    _write_manifest(folder, {**manifest, "snapshot": block})
+    return block
+
+
+def _write_schema(plan: ModelPlan, contract: ModelContract | None, root: Path) -> dict[str, Any]:
+    path = root / SCHEMAS_DIR / f"{plan.name}.schema.json"
+    write_json(path, model_json_schema(plan.name, plan.columns, contract, plan.hashed_columns))
+    return {
+        "primary_key": list(contract.primary_key) if contract and contract.primary_key else None,
+        "schema": _file_entry(path, root),
+    }
+
+
+def plan_model(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fmt: str,
+    include_message_text: bool,
+    *,
+    hash_emails: bool = False,
+) -> ModelPlan:
     described = con.execute(f"DESCRIBE {MARTS_SCHEMA}.{quote_ident(table)}").fetchall()
     all_columns = [(str(row[0]), str(row[1])) for row in described]
     kept = tuple(
@@ -243,7 +362,14 @@ def plan_model(con: duckdb.DuckDBPyConnection, table: str, fmt: str, include_mes
     )
     kept_names = {name for name, _ in kept}
     dropped = tuple(name for name, _ in all_columns if name not in kept_names)
-    return ModelPlan(table, kept, dropped, _partition_source(table, kept) if fmt == "parquet" else None)
+    expressions: tuple[str, ...] = ()
+    hashed: frozenset[str] = frozenset()
+    if hash_emails:
+        rewritten = [(name, *hashed_select_expr(name, dtype)) for name, dtype in kept]
+        expressions = tuple(expr for _, expr, _ in rewritten)
+        hashed = frozenset(name for name, _, whole in rewritten if whole)
+    partition = _partition_source(table, kept) if fmt == "parquet" else None
+    return ModelPlan(table, kept, dropped, partition, expressions, hashed)
 
 
 def _partition_source(table: str, columns: tuple[tuple[str, str], ...]) -> str | None:
@@ -284,7 +410,7 @@ def _write_model(con: duckdb.DuckDBPyConnection, plan: ModelPlan, root: Path, fm
     try:
         (row_count,) = _fetch_one(con, sql)
     except duckdb.IOException as exc:
-        raise OSError(str(exc).splitlines()[0]) from exc
+        raise OSError(io_error_message(exc)) from exc
     except duckdb.Error as exc:
         raise ExportError(f"Exporting {MARTS_SCHEMA}.{plan.name} failed: {str(exc).splitlines()[0]}") from exc
 
@@ -299,7 +425,23 @@ def _write_model(con: duckdb.DuckDBPyConnection, plan: ModelPlan, root: Path, fm
             else {"column": PARTITION_COLUMN, "source_column": partition_source, "value": "YYYY-MM (UTC)"}
         ),
         "dropped_columns": list(plan.dropped_columns),
+        "hashed_columns": sorted(plan.hashed_columns),
     }
+
+
+def io_error_message(exc: duckdb.Error) -> str:
+    """DuckDB's IO error as one readable clause (`Could not write file "…": No space left on device`).
+
+    DuckDB 2 wraps the OS error in a JSON object after a prefix; the `exception_message` is what matters.
+    """
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    start = first.find('{"exception_type"')
+    if start >= 0:
+        try:
+            return str(json.loads(first[start:])["exception_message"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    return first
 
 
 def _fetch_one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:

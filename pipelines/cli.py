@@ -84,10 +84,19 @@ def _progress_display() -> Iterator[None]:
         elif event == "published":
             finish_dbt()
             progress.console.print(f"[green]✓[/] dashboard snapshot published: {fields['path']}")
+        elif event == "exported_postgres":
+            progress.console.print(
+                f"[green]✓[/] postgres: {fields['tables']} tables, {fields['rows']:,} rows loaded into "
+                f"{fields['target']}"
+            )
         elif event == "exported":
             finish_dbt()
+            snapshot = fields.get("snapshot")
+            restated = (
+                f" (snapshot {snapshot}, {fields.get('restated', 0)} restated values)" if snapshot else ""
+            )
             progress.console.print(
-                f"[green]✓[/] export: {fields['models']} models written to {fields['dest']}"
+                f"[green]✓[/] export: {fields['models']} models written to {fields['dest']}{restated}"
             )
 
     set_progress_listener(listener)
@@ -101,6 +110,9 @@ def _progress_display() -> Iterator[None]:
 def _error_line(error_info: Any) -> str:
     """The innermost message of a Dagster step failure, without the exception class prefix."""
     while getattr(error_info, "cause", None) is not None:
+        # An ExportError is already the one line for the user; its cause (an OSError…) is detail.
+        if str(getattr(error_info, "cls_name", "")).endswith("ExportError"):
+            break
         error_info = error_info.cause
     message = (getattr(error_info, "message", "") or "").strip().splitlines()
     first = message[0] if message else "unknown error"
@@ -158,14 +170,23 @@ def _sync_run_config(full_refresh: bool) -> dict[str, Any]:
     return {"ops": {"raw_sources": {"config": {"full_refresh": full_refresh}}}}
 
 
-def _export_run_config(fmt: str, dest: str | None, include_message_text: bool = False) -> dict[str, Any]:
-    return {
-        "ops": {
-            "exports__marts_files": {
-                "config": {"format": fmt, "dest": dest, "include_message_text": include_message_text}
-            }
-        }
+def _export_run_config(
+    fmt: str,
+    dest: str | None,
+    include_message_text: bool = False,
+    *,
+    hash_emails: bool = False,
+    snapshot: bool = False,
+) -> dict[str, Any]:
+    # Flags only: the --hash-emails key stays in the environment (run config is logged by Dagster).
+    config = {
+        "format": fmt,
+        "dest": dest,
+        "include_message_text": include_message_text,
+        "hash_emails": hash_emails,
+        "snapshot": snapshot,
     }
+    return {"ops": {"exports__marts_files": {"config": config}}}
 
 
 def _require_sources(requested: tuple[str, ...]) -> list[str]:
@@ -227,17 +248,73 @@ def build() -> None:
     "--dest", type=click.Path(file_okay=False), help="Export folder (default: INCIDENT_LAKE_EXPORT_DIR)."
 )
 @click.option("--include-message-text", is_flag=True, help="Also export Slack message text.")
-@click.option("--postgres", "postgres_dsn", help="Load raw tables and marts into this Postgres database.")
-def export(fmt: str, dest: str | None, include_message_text: bool, postgres_dsn: str | None) -> None:
-    """Write the marts out as files."""
+@click.option(
+    "--hash-emails",
+    is_flag=True,
+    help="Replace every email with an HMAC-SHA256 keyed by INCIDENT_LAKE_HASH_KEY (joinable across models).",
+)
+@click.option(
+    "--snapshot",
+    is_flag=True,
+    help="Also keep this export as DEST/snapshots/<UTC time>/ with the restatements since the previous one.",
+)
+@click.option(
+    "--postgres",
+    "postgres_dsn",
+    metavar="DSN",
+    help="Load raw tables and marts into this Postgres database instead of writing files "
+    "(postgresql://user:password@host:port/dbname; the password may come from PGPASSWORD or ~/.pgpass).",
+)
+def export(
+    fmt: str,
+    dest: str | None,
+    include_message_text: bool,
+    hash_emails: bool,
+    snapshot: bool,
+    postgres_dsn: str | None,
+) -> None:
+    """Write the marts out as files, or load raw tables and marts into Postgres."""
     import dagster as dg
 
-    _check_warehouse_exists()
     if postgres_dsn:
-        raise CliError("--postgres is not available yet in this version: export files with --format instead")
+        _export_postgres(postgres_dsn, include_message_text)
+        return
+    _check_warehouse_exists()
+    if hash_emails:
+        _check_hash_key()
     materialize(
         dg.AssetSelection.assets(["exports", "marts_files"]),
-        _export_run_config(fmt, dest, include_message_text),
+        _export_run_config(fmt, dest, include_message_text, hash_emails=hash_emails, snapshot=snapshot),
+    )
+
+
+def _check_hash_key() -> None:
+    """Fail before Dagster starts when --hash-emails has no usable key (the message names the variable)."""
+    from exports.privacy import load_hash_key
+    from exports.warehouse import ExportError
+
+    try:
+        load_hash_key()
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _export_postgres(dsn: str, include_message_text: bool) -> None:
+    """Load raw + marts into Postgres. The DSN reaches the asset through the environment (read as a
+    secret by Settings), never through run config, so Dagster never logs or stores it."""
+    import dagster as dg
+
+    from exports.postgres import PostgresExportError, parse_dsn
+
+    try:
+        parse_dsn(dsn)  # a malformed DSN fails here, in one line that does not echo it
+    except PostgresExportError as exc:
+        raise CliError(str(exc)) from None
+    os.environ["INCIDENT_LAKE_POSTGRES_DSN"] = dsn
+    _check_warehouse_exists()
+    materialize(
+        dg.AssetSelection.assets(["exports", "postgres_warehouse"]),
+        {"ops": {"exports__postgres_warehouse": {"config": {"include_message_text": include_message_text}}}},
     )
 
 

@@ -25,8 +25,14 @@ class Settings(BaseSettings):
     # The dashboard reads this published copy of the marts, never the live warehouse.
     incident_lake_published_db: Path | None = None
 
+    # `incident-lake export --postgres DSN` puts the DSN here (never into Dagster run config).
+    incident_lake_postgres_dsn: SecretStr | None = None
+
     # Seconds before a request with no answer is abandoned and retried.
     incident_lake_http_timeout: float = 30.0
+    # Client-side rate budgets: 1 = each API's documented limits; N = N times faster (the sandbox at
+    # `speed=N`); 0 = off (only 429s slow the sync down).
+    incident_lake_rate_scale: float = 1.0
 
     incidentio_api_key: SecretStr | None = None
     incidentio_base_url: str = "https://api.incident.io"

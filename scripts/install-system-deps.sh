@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests use, when missing: Debian's Chromium (browser tests).
+# Installs the system packages the tests use, when missing: Debian's Chromium (browser tests) and
+# PostgreSQL (tests/postgres start a throwaway server with its initdb, found in /usr/lib/postgresql/*/bin).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  need+=(postgresql)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -21,6 +21,18 @@ class Batch:
     )  # endpoint, id, reason, payload
 
 
+@dataclass(frozen=True)
+class ApiTotal:
+    """How many records the API said a listing holds (`total_record_count`, PagerDuty `total=true`):
+    what the raw table must hold where `column` is in [since, until) (None: unbounded)."""
+
+    entity: str
+    column: str | None
+    since: datetime | None
+    until: datetime | None
+    total: int
+
+
 def parse_time(value: Any) -> datetime | None:
     """ISO-8601 (with `Z`) to an aware UTC datetime; None for empty or unparsable values."""
     if not value or not isinstance(value, str):

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pipelines.connectors.common import Batch, parse_time, shape_records
+from pipelines.connectors.common import ApiTotal, Batch, parse_time, shape_records
 from pipelines.connectors.http import HttpClient, RequestStats, retry_after_http_date
 from pipelines.connectors.pagination import AfterCursorPaginator, paginate
+from pipelines.connectors.ratelimit import ApiBudget
 from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
 
 SOURCE = "incidentio"
@@ -41,7 +42,12 @@ PER_INCIDENT_LISTS = (
 
 
 def make_client(
-    api_key: str, base_url: str, *, max_connections: int = 8, timeout: float = 30.0
+    api_key: str,
+    base_url: str,
+    *,
+    max_connections: int = 8,
+    timeout: float = 30.0,
+    budget: ApiBudget | None = None,
 ) -> HttpClient:
     return HttpClient(
         SOURCE,
@@ -50,6 +56,7 @@ def make_client(
         retry_after=lambda h: retry_after_http_date(h.get("retry-after")),
         max_connections=max_connections,
         timeout=timeout,
+        budget=budget,
         stats=RequestStats(),
     )
 
@@ -58,17 +65,26 @@ class IncidentioConnector:
     def __init__(self, client: HttpClient, *, concurrency: int = 8) -> None:
         self.client = client
         self.concurrency = concurrency
+        # What the API said each listing holds (`pagination_meta.total_record_count`).
+        self.totals: list[ApiTotal] = []
 
     def incidents(self, updated_since: str | None = None) -> Iterator[Batch]:
         params: dict[str, Any] = {"mode[one_of]": ALL_MODES}
         if updated_since:
             params["updated_at[gte]"] = updated_since
-        for records, _ in paginate(
+        total: int | None = None
+        for records, page in paginate(
             self.client, "/v2/incidents", "incidents", AfterCursorPaginator(PAGE_SIZE), params
         ):
+            if total is None:
+                count = (page.get("pagination_meta") or {}).get("total_record_count")
+                total = count if isinstance(count, int) else None
             yield shape_records(
                 INCIDENTS, records, "/v2/incidents", lambda r: {"updated_at": parse_time(r.get("updated_at"))}
             )
+        if total is not None:  # recorded once the listing is complete
+            since = parse_time(updated_since) if updated_since else None
+            self.totals.append(ApiTotal("incidents", "updated_at" if since else None, since, None, total))
 
     def catalog(self) -> Iterator[Batch]:
         """Severities, statuses, roles, timestamps, types and custom fields: one request each."""

@@ -7,28 +7,40 @@ at most a 6-month range; 429s carry `ratelimit-reset` in seconds.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipelines.connectors.common import Batch, parse_time, shape_records
+from pipelines.connectors.common import ApiTotal, Batch, parse_time, shape_records
 from pipelines.connectors.http import ApiError, HttpClient, RequestStats, retry_after_seconds
 from pipelines.connectors.pagination import OffsetCapReached, OffsetPaginator, paginate
+from pipelines.connectors.ratelimit import ApiBudget
 from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
 
 SOURCE = "pagerduty"
 LIMIT = 100  # documented maximum
 OFFSET_CAP = 10_000
 WINDOW = timedelta(days=30)  # well inside the 6-month maximum of GET /incidents
+SPLIT_FILL = 0.7  # split a too-full window into parts of ~70 % of the cap: records are not spread evenly
 
 INCIDENTS = RAW_TABLES_BY_NAME["pagerduty_incidents"]
 LOG_ENTRIES = RAW_TABLES_BY_NAME["pagerduty_log_entries"]
 SERVICES = RAW_TABLES_BY_NAME["pagerduty_services"]
 USERS = RAW_TABLES_BY_NAME["pagerduty_users"]
+ONCALLS = RAW_TABLES_BY_NAME["pagerduty_oncalls"]
 
 
-def make_client(token: str, base_url: str, *, max_connections: int = 8, timeout: float = 30.0) -> HttpClient:
+def make_client(
+    token: str,
+    base_url: str,
+    *,
+    max_connections: int = 8,
+    timeout: float = 30.0,
+    budget: ApiBudget | None = None,
+) -> HttpClient:
     return HttpClient(
         SOURCE,
         base_url,
@@ -39,6 +51,7 @@ def make_client(token: str, base_url: str, *, max_connections: int = 8, timeout:
         retry_after=lambda h: retry_after_seconds(h.get("ratelimit-reset") or h.get("retry-after")),
         max_connections=max_connections,
         timeout=timeout,
+        budget=budget,
         stats=RequestStats(),
     )
 
@@ -60,34 +73,64 @@ class PagerDutyConnector:
         self.client = client
         self.concurrency = concurrency
         self.window = window
+        # What the API said each listing holds (`total=true` on the first page of each window).
+        self.totals: list[ApiTotal] = []
 
     def _window_records(
         self, path: str, key: str, since: datetime, until: datetime, params: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """All records of one window, halving the window when it holds more than the offset cap allows."""
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """All records of one window, and the window's `total` as the API reported it on the first page.
+
+        A window holding more than the offset cap lets through is split: at once when the first page's
+        `total` says so (into as many parts as needed), else when paging reaches the cap (halved). Paging
+        a full window to the cap first and then re-reading its halves cost O(n log n) requests.
+        """
         records: list[dict[str, Any]] = []
-        window_params = {**params, "since": _iso(since), "until": _iso(until)}
+        total: int | None = None
+        window_params = {**params, "since": _iso(since), "until": _iso(until), "total": "true"}
+        parts = 2
         try:
-            for page_records, _ in paginate(
+            for page_records, page in paginate(
                 self.client, path, key, OffsetPaginator(LIMIT, max_offset=OFFSET_CAP), window_params
             ):
+                if total is None and isinstance(page.get("total"), int):
+                    total = page["total"]
+                    if total > OFFSET_CAP:
+                        parts = math.ceil(total / (OFFSET_CAP * SPLIT_FILL))
+                        raise OffsetCapReached(0)
                 records.extend(page_records)
         except OffsetCapReached:
-            middle = since + (until - since) / 2
-            if middle - since < timedelta(seconds=1):
+            step = (until - since) / parts
+            if step < timedelta(seconds=1):
                 raise
-            return self._window_records(path, key, since, middle, params) + self._window_records(
-                path, key, middle, until, params
-            )
-        return records
+            bounds = [since + step * k for k in range(parts)] + [until]
+            split: list[dict[str, Any]] = []
+            for lo, hi in itertools.pairwise(bounds):
+                split.extend(self._window_records(path, key, lo, hi, params)[0])
+            return split, total
+        return records, total
 
     def _windows(
-        self, path: str, key: str, start: datetime, end: datetime, params: dict[str, Any]
+        self,
+        path: str,
+        key: str,
+        start: datetime,
+        end: datetime,
+        params: dict[str, Any],
     ) -> Iterator[list[dict[str, Any]]]:
+        """Records of each window in turn; the windows' totals add up to the records created in
+        [start, end), recorded for the totals check."""
+        totals: list[int | None] = []
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pagerduty") as pool:
-            yield from pool.map(
+            for records, total in pool.map(
                 lambda w: self._window_records(path, key, w[0], w[1], params),
                 time_windows(start, end, self.window),
+            ):
+                totals.append(total)
+                yield records
+        if totals and all(t is not None for t in totals):
+            self.totals.append(
+                ApiTotal(key, "created_at", start, end, sum(t for t in totals if t is not None))
             )
 
     def incidents(self, start: datetime, end: datetime) -> Iterator[Batch]:
@@ -137,6 +180,25 @@ class PagerDutyConnector:
         for records, _ in paginate(self.client, "/users", "users", OffsetPaginator(LIMIT)):
             yield shape_records(USERS, records, "/users", lambda r: {})
 
+    def oncalls(self, start: datetime, end: datetime) -> Iterator[Batch]:
+        """On-call shifts overlapping [start, end): one listing (a year is ~100 shifts per policy and level;
+        halved like the others if it ever passes the offset cap). Time windows would read every shift
+        that crosses a window edge twice."""
+        records, _ = self._window_records("/oncalls", "oncalls", start, end, {"time_zone": "UTC"})
+        yield shape_records(
+            ONCALLS,
+            records,
+            "/oncalls",
+            lambda r: {
+                "user_id": (r.get("user") or {}).get("id"),
+                "escalation_policy_id": (r.get("escalation_policy") or {}).get("id"),
+                "escalation_level": r.get("escalation_level"),
+                "start_at": parse_time(r.get("start")),
+                "end_at": parse_time(r.get("end")),
+            },
+            id_of=_oncall_id,
+        )
+
     def log_entries(self, start: datetime, end: datetime) -> Iterator[Batch]:
         """Account-wide log entries by time window: one request per 100 entries, not one per incident."""
         params = {"time_zone": "UTC", "is_overview": "false"}
@@ -150,6 +212,16 @@ class PagerDutyConnector:
                     "created_at": parse_time(r.get("created_at")),
                 },
             )
+
+
+def _oncall_id(record: dict[str, Any]) -> str | None:
+    """On-calls have no id: a shift is (policy, level, schedule, user, start); a permanent one, no start."""
+    user = (record.get("user") or {}).get("id")
+    policy = (record.get("escalation_policy") or {}).get("id")
+    if not user or not policy:
+        return None
+    schedule = (record.get("schedule") or {}).get("id") or "direct"
+    return f"{policy}:{record.get('escalation_level')}:{schedule}:{user}:{record.get('start') or 'permanent'}"
 
 
 __all__ = ["PagerDutyConnector", "RequestStats", "make_client", "time_windows"]

@@ -30,6 +30,7 @@ from pipelines.connectors.http import (
     retry_after_iso,
 )
 from pipelines.connectors.pagination import NextPageTokenPaginator, paginate
+from pipelines.connectors.ratelimit import ApiBudget
 from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def make_client(
     *,
     max_connections: int = 8,
     timeout: float = 30.0,
+    budget: ApiBudget | None = None,
 ) -> HttpClient:
     return HttpClient(
         SOURCE,
@@ -124,6 +126,7 @@ def make_client(
         retry_after=lambda h: retry_after_iso(h.get("retry-after")),
         max_connections=max_connections,
         timeout=timeout,
+        budget=budget,
         stats=stats,
     )
 

@@ -1,17 +1,22 @@
 """Sync runner: pulls the configured sources into `raw.*` concurrently and summarises each.
 
 Plain library code (no Dagster): the Dagster assets and the benchmark both call `run_sync`.
-incident.io goes first because Slack and Zoom read the incidents to know which channels and calls
-to fetch; PagerDuty does not depend on it and runs alongside from the start.
+The four sources start together. Slack and Zoom read the incidents to know which channels and calls
+to fetch, so after their own independent work (users) they wait until incident.io has listed its
+incidents, not until it has finished (its updates, actions and attachments run alongside them).
+Within a source, independent work (channels, meetings, time windows, incidents) runs on a bounded
+thread pool; each API's budget (`ApiBudget`) paces the requests. All writes go through one background
+writer that commits many batches per transaction.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,11 +24,12 @@ from typing import Any
 import orjson
 
 from pipelines.connectors import incidentio, pagerduty, slack, zoom
-from pipelines.connectors.common import Batch, parse_time
+from pipelines.connectors.common import ApiTotal, Batch, parse_time
 from pipelines.connectors.http import RequestStats
+from pipelines.connectors.ratelimit import ApiBudget
 from pipelines.connectors.zoom import CallWindow, instances_in_windows
 from pipelines.settings import Settings
-from pipelines.warehouse.raw_tables import RawTable
+from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME, RawTable
 from pipelines.warehouse.raw_writer import RawWriter, UpsertCounts
 
 log = logging.getLogger(__name__)
@@ -32,6 +38,7 @@ ProgressFn = Callable[[str, str, int], None]  # (source, table, rows written in 
 # Edits can land with a slightly older updated_at than the newest we saw (clock skew, slow writes).
 INCIDENTIO_LOOKBACK = timedelta(hours=1)
 PAGERDUTY_LOOKBACK = timedelta(hours=1)
+ONCALL_LOOKBACK = timedelta(days=7)
 CALL_WINDOW_MARGIN = timedelta(hours=1)
 # Slack channels and Zoom calls of finished incidents are polled for this long after their last change.
 ACTIVE_WINDOW = timedelta(days=14)
@@ -75,12 +82,20 @@ class SourceSummary:
 
 
 class _Loader:
-    """Writes batches for one source and keeps its counts."""
+    """Queues batches for one source's tables and keeps its counts (filled in as they are committed)."""
 
-    def __init__(self, writer: RawWriter, summary: SourceSummary, progress: ProgressFn | None) -> None:
+    def __init__(
+        self,
+        writer: RawWriter,
+        summary: SourceSummary,
+        progress: ProgressFn | None,
+        incidents_ready: threading.Event | None = None,
+    ) -> None:
         self.writer = writer
         self.summary = summary
         self.progress = progress
+        # Set once incident.io's incidents are queued for writing (or it is not syncing at all).
+        self.incidents_ready = incidents_ready or threading.Event()
 
     def load(self, batches: Iterable[Batch]) -> list[dict[str, Any]]:
         """Write every batch; return the records written (callers that need them use them)."""
@@ -96,8 +111,8 @@ class _Loader:
 
     def _write(self, batch: Batch) -> None:
         table: RawTable = batch.table
-        counts = self.writer.upsert(table, batch.rows)
-        self.summary.tables.setdefault(table.name, UpsertCounts()).add(counts)
+        counts = self.summary.tables.setdefault(table.name, UpsertCounts())
+        self.writer.submit(table, batch.rows, counts)
         for endpoint, record_id, reason, payload in batch.rejected:
             self.writer.reject(table, endpoint, record_id, reason, payload)
             log.warning("%s %s: rejected record %s: %s", self.summary.source, endpoint, record_id, reason)
@@ -105,12 +120,20 @@ class _Loader:
         if self.progress:
             self.progress(self.summary.source, table.name, len(batch.rows))
 
+    def wait_for_incidents(self) -> None:
+        self.incidents_ready.wait()
+
+
+def _budget(settings: Settings, source: str) -> ApiBudget:
+    return ApiBudget(source, settings.incident_lake_rate_scale, slack_profile=settings.slack_rate_profile)
+
 
 def _sync_incidentio(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
     client = incidentio.make_client(
         settings.incidentio_api_key.get_secret_value(),
         settings.incidentio_base_url,
         timeout=settings.incident_lake_http_timeout,
+        budget=_budget(settings, "incidentio"),
     )
     loader.summary.stats = client.stats
     connector = incidentio.IncidentioConnector(client)
@@ -122,10 +145,12 @@ def _sync_incidentio(settings: Settings, loader: _Loader, full_refresh: bool) ->
         loader.load_quietly(connector.catalog())
         loader.load_quietly(connector.users())
         incidents = loader.load(connector.incidents(updated_since=since))
+        loader.incidents_ready.set()  # Slack and Zoom can start on them (they read after a flush)
         loader.load_quietly(connector.incident_updates())
         loader.load_quietly(connector.actions_and_follow_ups())
         # Attachments are listed per incident: only for incidents that changed since the last sync.
         loader.load_quietly(connector.incident_attachments([i["id"] for i in incidents]))
+        _record_totals(loader, "incidentio", connector.totals)
         newest = max(
             (parse_time(i.get("updated_at")) for i in incidents if i.get("updated_at")), default=None
         )
@@ -133,10 +158,31 @@ def _sync_incidentio(settings: Settings, loader: _Loader, full_refresh: bool) ->
             loader.writer.set_cursor("incidentio", "incidents", newest.isoformat())
 
 
+def _record_totals(loader: _Loader, source: str, totals: list[ApiTotal]) -> None:
+    """Queued after the rows they count, so the asset check never sees a total without its rows."""
+    for t in totals:
+        table = RAW_TABLES_BY_NAME[f"{source}_{t.entity}"]
+        loader.writer.record_total(source, table, t.column, t.since, t.until, t.total)
+
+
 def _incident_rows(writer: RawWriter) -> list[dict[str, Any]]:
-    """The fields Slack and Zoom need from the incidents already in the warehouse."""
-    rows = writer.query("SELECT _record FROM raw.incidentio_incidents")
+    """Incidents with a call (what Zoom needs), whole."""
+    rows = writer.query(
+        "SELECT _record FROM raw.incidentio_incidents WHERE _record->>'$.call_url' IS NOT NULL"
+    )
     return [orjson.loads(r[0]) for r in rows]
+
+
+def _incident_channels(writer: RawWriter) -> list[dict[str, Any]]:
+    """The three fields Slack needs from each incident, picked out by DuckDB (no JSON parsed here)."""
+    rows = writer.query(
+        "SELECT _record->>'$.slack_channel_id', _record->>'$.incident_status.category', "
+        "_record->>'$.updated_at' FROM raw.incidentio_incidents"
+    )
+    return [
+        {"slack_channel_id": channel, "incident_status": {"category": category}, "updated_at": updated}
+        for channel, category, updated in rows
+    ]
 
 
 def _timestamp(incident: dict[str, Any], name: str) -> datetime | None:
@@ -162,7 +208,26 @@ def is_active(incident: dict[str, Any], now: datetime) -> bool:
 
 def _sync_slack(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
     now = datetime.now(UTC)
-    incidents = _incident_rows(loader.writer)
+    stats = RequestStats()
+    loader.summary.stats = stats
+    client = slack.make_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_base_url,
+        stats,
+        timeout=settings.incident_lake_http_timeout,
+        budget=_budget(settings, "slack"),
+    )
+    connector = slack.SlackConnector(client, stats, **_slack_profile(settings))
+    with client:
+        loader.load_quietly(connector.users())  # needs no incidents: done while incident.io lists them
+        loader.wait_for_incidents()
+        _sync_slack_channels(settings, loader, connector, full_refresh, now)
+
+
+def _sync_slack_channels(
+    settings: Settings, loader: _Loader, connector: slack.SlackConnector, full_refresh: bool, now: datetime
+) -> None:
+    incidents = _incident_channels(loader.writer)
     synced = {r[0] for r in loader.writer.query("SELECT id FROM raw.slack_channels")}
     extra = [c.strip() for c in settings.slack_extra_channels.split(",") if c.strip()]
     all_channels = sorted(
@@ -193,16 +258,6 @@ def _sync_slack(settings: Settings, loader: _Loader, full_refresh: bool) -> None
                 "WHERE (_record->>'$.reply_count')::INTEGER > 0"
             )
         }
-    stats = RequestStats()
-    loader.summary.stats = stats
-    client = slack.make_client(
-        settings.slack_bot_token.get_secret_value(),
-        settings.slack_base_url,
-        stats,
-        timeout=settings.incident_lake_http_timeout,
-    )
-    connector = slack.SlackConnector(client, stats, **_slack_profile(settings))
-    loader.load_quietly(connector.users())
     loader.load_quietly(connector.channels(channel_ids))
     for channel_id, batch in connector.messages(channel_ids, known_threads):
         loader.load_quietly([batch])
@@ -217,6 +272,31 @@ def _slack_profile(settings: Settings) -> dict[str, Any]:
 
 
 def _sync_zoom(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
+    stats = RequestStats()
+    loader.summary.stats = stats
+    tokens = zoom.ZoomTokenProvider(
+        settings.zoom_oauth_url,
+        settings.zoom_account_id or "",
+        settings.zoom_client_id or "",
+        settings.zoom_client_secret.get_secret_value(),
+        stats,
+        timeout=settings.incident_lake_http_timeout,
+    )
+    client = zoom.make_client(
+        settings.zoom_base_url,
+        tokens,
+        stats,
+        timeout=settings.incident_lake_http_timeout,
+        budget=_budget(settings, "zoom"),
+    )
+    connector = zoom.ZoomConnector(client)
+    with client:
+        loader.load_quietly(connector.users())  # needs no incidents: done while incident.io lists them
+        loader.wait_for_incidents()
+        _sync_zoom_calls(loader, connector, full_refresh)
+
+
+def _sync_zoom_calls(loader: _Loader, connector: zoom.ZoomConnector, full_refresh: bool) -> None:
     now = datetime.now(UTC)
     windows: list[CallWindow] = []
     active_meetings: set[str] = set()
@@ -248,35 +328,19 @@ def _sync_zoom(settings: Settings, loader: _Loader, full_refresh: bool) -> None:
             )
         }
     )
-    stats = RequestStats()
-    loader.summary.stats = stats
-    tokens = zoom.ZoomTokenProvider(
-        settings.zoom_oauth_url,
-        settings.zoom_account_id or "",
-        settings.zoom_client_id or "",
-        settings.zoom_client_secret.get_secret_value(),
-        stats,
-        timeout=settings.incident_lake_http_timeout,
-    )
-    client = zoom.make_client(
-        settings.zoom_base_url, tokens, stats, timeout=settings.incident_lake_http_timeout
-    )
-    connector = zoom.ZoomConnector(client)
-    with client:
-        loader.load_quietly(connector.users())
-        loader.load_quietly(connector.instances(meetings))
-        instances = [
-            {"uuid": uuid, "meeting_id": meeting_id, "start_time": start.isoformat()}
-            for uuid, meeting_id, start in loader.writer.query(
-                "SELECT id, meeting_id, start_time FROM raw.zoom_meeting_instances"
-            )
-        ]
-        started = {i["uuid"]: parse_time(i["start_time"]) for i in instances}
-        wanted = [item for item in instances_in_windows(instances, windows) if item[1] not in settled]
-        for uuid, batch in connector.participants(wanted):
-            loader.load_quietly([batch])
-            if started[uuid] is not None and now - started[uuid] > ZOOM_SETTLE_TIME:
-                loader.writer.set_cursor("zoom", f"participants:{uuid}", "settled")
+    loader.load_quietly(connector.instances(meetings))
+    instances = [
+        {"uuid": uuid, "meeting_id": meeting_id, "start_time": start.isoformat()}
+        for uuid, meeting_id, start in loader.writer.query(
+            "SELECT id, meeting_id, start_time FROM raw.zoom_meeting_instances"
+        )
+    ]
+    started = {i["uuid"]: parse_time(i["start_time"]) for i in instances}
+    wanted = [item for item in instances_in_windows(instances, windows) if item[1] not in settled]
+    for uuid, batch in connector.participants(wanted):
+        loader.load_quietly([batch])
+        if started[uuid] is not None and now - started[uuid] > ZOOM_SETTLE_TIME:
+            loader.writer.set_cursor("zoom", f"participants:{uuid}", "settled")
 
 
 def zoom_meeting_id(call_url: str | None) -> str | None:
@@ -292,10 +356,12 @@ def _sync_pagerduty(settings: Settings, loader: _Loader, full_refresh: bool) -> 
         settings.pagerduty_api_token.get_secret_value(),
         settings.pagerduty_base_url,
         timeout=settings.incident_lake_http_timeout,
+        budget=_budget(settings, "pagerduty"),
     )
     loader.summary.stats = client.stats
     connector = pagerduty.PagerDutyConnector(client)
-    end = datetime.now(UTC) + timedelta(minutes=1)
+    # Whole seconds: PagerDuty reads since/until to the second, and the totals check uses the same bounds.
+    end = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
     start = end - timedelta(days=settings.pagerduty_lookback_days)
     incidents_cursor = None if full_refresh else loader.writer.get_cursor("pagerduty", "incidents")
     log_cursor = None if full_refresh else loader.writer.get_cursor("pagerduty", "log_entries")
@@ -321,10 +387,22 @@ def _sync_pagerduty(settings: Settings, loader: _Loader, full_refresh: bool) -> 
             max(start, datetime.fromisoformat(log_cursor) - PAGERDUTY_LOOKBACK) if log_cursor else start
         )
         loader.load_quietly(connector.log_entries(log_since, end))
+        _record_totals(loader, "pagerduty", connector.totals)
+        # Shifts are few (a week each per policy and level): re-read from a week before the last sync's
+        # newest shift start, so a swapped or overridden shift is picked up.
+        oncall_cursor = None if full_refresh else loader.writer.get_cursor("pagerduty", "oncalls")
+        oncalls_since = (
+            max(start, datetime.fromisoformat(oncall_cursor) - ONCALL_LOOKBACK) if oncall_cursor else start
+        )
+        loader.load_quietly(connector.oncalls(oncalls_since, end))
         # Cursors are the newest times seen in the data (the API's clock, not ours), and move only
         # after the data they cover is written: a crash re-reads, never skips.
-        for entity in ("incidents", "log_entries"):
-            newest = loader.writer.query(f"SELECT max(created_at) FROM raw.pagerduty_{entity}")[0][0]
+        for entity, column in (
+            ("incidents", "created_at"),
+            ("log_entries", "created_at"),
+            ("oncalls", "start_at"),
+        ):
+            newest = loader.writer.query(f"SELECT max({column}) FROM raw.pagerduty_{entity}")[0][0]
             if newest is not None:
                 loader.writer.set_cursor("pagerduty", entity, newest.isoformat())
 
@@ -338,7 +416,12 @@ SYNCERS: dict[str, Callable[[Settings, _Loader, bool], None]] = {
 
 
 def _run_one(
-    source: str, settings: Settings, writer: RawWriter, full_refresh: bool, progress: ProgressFn | None
+    source: str,
+    settings: Settings,
+    writer: RawWriter,
+    full_refresh: bool,
+    progress: ProgressFn | None,
+    incidents_ready: threading.Event,
 ) -> SourceSummary:
     summary = SourceSummary(source)
     started = datetime.now(UTC)
@@ -346,13 +429,20 @@ def _run_one(
     try:
         if full_refresh:
             writer.clear_cursors(source)
-        SYNCERS[source](settings, _Loader(writer, summary, progress), full_refresh)
+        SYNCERS[source](settings, _Loader(writer, summary, progress, incidents_ready), full_refresh)
+        writer.flush()  # the counts are final once the source's rows are committed
     except Exception as error:  # the summary carries the failure; the caller decides to raise
         summary.status = "failed"
         summary.error = str(error)
         log.exception("%s sync failed", source)
+    finally:
+        if source == "incidentio":
+            incidents_ready.set()  # even after a failure: Slack and Zoom use what the warehouse holds
     summary.seconds = time.perf_counter() - clock
-    writer.record_run(source, started, summary.status, full_refresh, summary.as_dict())
+    try:
+        writer.record_run(source, started, summary.status, full_refresh, summary.as_dict())
+    except RuntimeError as error:  # the warehouse write failed: the summary already says so
+        log.warning("%s: sync run not recorded: %s", source, error)
     return summary
 
 
@@ -364,19 +454,22 @@ def run_sync(
     full_refresh: bool = False,
     progress: ProgressFn | None = None,
 ) -> dict[str, SourceSummary]:
-    """Sync the given sources; PagerDuty alongside incident.io, then Slack and Zoom alongside each other."""
+    """Sync the given sources, all four at once (Slack and Zoom wait for incident.io's incidents)."""
+    incidents_ready = threading.Event()
+    if "incidentio" not in sources:
+        incidents_ready.set()
     results: dict[str, SourceSummary] = {}
-    with ThreadPoolExecutor(4, thread_name_prefix="sync") as pool:
-        futures: dict[str, Future[SourceSummary]] = {}
-        if "pagerduty" in sources:
-            futures["pagerduty"] = pool.submit(
-                _run_one, "pagerduty", settings, writer, full_refresh, progress
-            )
-        if "incidentio" in sources:
-            results["incidentio"] = _run_one("incidentio", settings, writer, full_refresh, progress)
-        for source in ("slack", "zoom"):
-            if source in sources:
-                futures[source] = pool.submit(_run_one, source, settings, writer, full_refresh, progress)
-        for source, future in futures.items():
-            results[source] = future.result()
+    try:
+        with writer.in_background(), ThreadPoolExecutor(4, thread_name_prefix="sync") as pool:
+            futures = {
+                source: pool.submit(
+                    _run_one, source, settings, writer, full_refresh, progress, incidents_ready
+                )
+                for source in sources
+            }
+            results = {source: future.result() for source, future in futures.items()}
+    except RuntimeError as error:  # the background writer failed: what came after was not committed
+        for summary in results.values():
+            if summary.status == "ok":
+                summary.status, summary.error = "failed", str(error)
     return {s: results[s] for s in sources if s in results}

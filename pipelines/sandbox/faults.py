@@ -31,6 +31,19 @@ APIS = ("incidentio", "slack", "zoom", "pagerduty")
 FAULT_KINDS = ("429", "500", "502", "503", "504", "timeout", "drop", "truncate")
 
 
+def documented_budget(api: str, bucket: str) -> tuple[int, float] | None:
+    """(requests, window seconds) each API documents for a bucket at real speed; None where it sets none."""
+    if api == "slack":
+        return SLACK_TIERS.get(bucket, 20), 60.0
+    if api == "incidentio":
+        return 1200, 60.0
+    if api == "pagerduty":
+        return 960, 60.0
+    if api == "zoom":
+        return (30, 1.0) if bucket == "light" else (20, 1.0)
+    return None
+
+
 @dataclass(frozen=True)
 class FaultSpec:
     rates: dict[str, float] = field(default_factory=dict)
@@ -163,15 +176,7 @@ class Budget:
             return 1, 60.0
         if not self.spec.budget:
             return None
-        if api == "slack":
-            return SLACK_TIERS.get(bucket, 20), 60.0
-        if api == "incidentio":
-            return 1200, 60.0
-        if api == "pagerduty":
-            return 960, 60.0
-        if api == "zoom":
-            return (30, 1.0) if bucket == "light" else (20, 1.0)
-        return None
+        return documented_budget(api, bucket)
 
     def check(self, api: str, bucket: str) -> tuple[float, int, int]:
         """Record a request; return (seconds to wait or 0 if allowed, limit, remaining)."""

@@ -2183,6 +2183,14 @@ def _stable_hash(s: str) -> int:
     return sum((i + 1) * ord(c) for i, c in enumerate(s))
 
 
+stable_hash = _stable_hash
+
+
+def rotation_start(org: Organisation) -> float:
+    """When the weekly on-call rotations began (`_Builder.on_call` counts weeks from here)."""
+    return org.anchor.timestamp() - 364 * DAY
+
+
 # -------------------------------------------------------------------------------------------- mutations
 def mutate(org: Organisation, step: int | None = None) -> dict[str, Any]:
     """Apply change set `step`: what happens between two syncs. Deterministic for (org seed, step).

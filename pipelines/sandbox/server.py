@@ -135,7 +135,18 @@ class SandboxServer:
             "ZOOM_OAUTH_URL": f"{base}/zoom/oauth/token",
             "PAGERDUTY_API_TOKEN": c.pagerduty_api_token,
             "PAGERDUTY_BASE_URL": f"{base}/pagerduty",
+            **self.rate_env(),
         }
+
+    def rate_env(self) -> dict[str, str]:
+        """Client budgets that match this server: its own (compressed) limits when it enforces any,
+        else none, so syncs against an unlimited sandbox are not slowed to the real APIs' pace."""
+        spec = self.state.faults
+        limited = spec.budget or spec.slack_profile != "tier3"
+        env = {"INCIDENT_LAKE_RATE_SCALE": f"{spec.speed:g}" if limited else "0"}
+        if spec.slack_profile == "nonmarketplace":
+            env["SLACK_RATE_PROFILE"] = "nonmarketplace"
+        return env
 
     def mutate(self, step: int | None = None) -> dict[str, Any]:
         return self.org.mutate(step)

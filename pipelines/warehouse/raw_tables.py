@@ -142,6 +142,22 @@ RAW_TABLES: tuple[RawTable, ...] = (
         cursor_column="created_at",
         description="GET /log_entries by time window (the same records as /incidents/{id}/log_entries).",
     ),
+    RawTable(
+        "pagerduty",
+        "oncalls",
+        {
+            "user_id": "VARCHAR",
+            "escalation_policy_id": "VARCHAR",
+            "escalation_level": "INTEGER",
+            "start_at": "TIMESTAMPTZ",
+            "end_at": "TIMESTAMPTZ",
+        },
+        cursor_column="start_at",
+        description=(
+            "GET /oncalls: who was on call, per escalation policy and level, over the lookback; "
+            "id = '<escalation_policy_id>:<level>:<schedule_id>:<user_id>:<start>' (the API has no id)."
+        ),
+    ),
     RawTable("pagerduty", "services", description="GET /services."),
     RawTable("pagerduty", "users", description="GET /users: name, email, time_zone."),
 )

@@ -8,8 +8,11 @@ source, endpoint and payload, never silently dropped.
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +33,10 @@ META_DDL = (
     """CREATE TABLE IF NOT EXISTS meta.sync_runs (
         source VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ,
         status VARCHAR, full_refresh BOOLEAN, summary JSON, PRIMARY KEY (source, started_at))""",
+    # What each API said a listing holds, as of the last sync that read it: raw rows are checked against it.
+    """CREATE TABLE IF NOT EXISTS meta.api_totals (
+        source VARCHAR NOT NULL, table_name VARCHAR NOT NULL, column_name VARCHAR, since TIMESTAMPTZ,
+        until TIMESTAMPTZ, api_total BIGINT, seen_at TIMESTAMPTZ, PRIMARY KEY (source, table_name))""",
     """CREATE TABLE IF NOT EXISTS meta.rejected_records (
         source VARCHAR, table_name VARCHAR, endpoint VARCHAR, record_id VARCHAR, reason VARCHAR,
         payload JSON, seen_at TIMESTAMPTZ)""",
@@ -60,12 +67,100 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+@dataclass
+class _Upsert:
+    """Rows for one table, already shaped into Arrow by the thread that read them."""
+
+    table: RawTable
+    data: pa.Table
+    counts: UpsertCounts | None
+
+
+@dataclass
+class _Statement:
+    """A small ordered write (a cursor, a rejected record), committed with the data before it."""
+
+    sql: str
+    params: list[Any]
+
+
+@dataclass
+class _Cursor:
+    """A cursor move; runs of them are written as one statement (one INSERT per channel was slow)."""
+
+    source: str
+    entity: str
+    value: str
+
+
+@dataclass
+class _Barrier:
+    """Set once everything queued before it is committed (or has failed)."""
+
+    done: threading.Event
+
+
+_STOP = object()
+# A background transaction gathers what arrives within this long, up to this many rows: few large
+# commits instead of one per page (each commit syncs the WAL, and was most of the sync's write time).
+COALESCE_SECONDS = 0.25
+COALESCE_ROWS = 50_000
+
+
+def _key_column(values: list[Any], sql_type: str) -> pa.Array:
+    """One key column, typed as the table's column so batches concatenate: timestamps as an Arrow
+    timestamp array (converted in C, no string round trip), anything else as text."""
+    if sql_type == "TIMESTAMPTZ":
+        try:
+            return pa.array(values, type=pa.timestamp("us", tz="UTC"))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            try:  # ISO strings (e.g. written by hand): parsed here, so every batch has one type
+                parsed = [
+                    v if not isinstance(v, str) else datetime.fromisoformat(v.replace("Z", "+00:00"))
+                    for v in values
+                ]
+                return pa.array(parsed, type=pa.timestamp("us", tz="UTC"))
+            except (ValueError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                pass  # left as text: DuckDB's cast reports the bad value
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(_iso(v)) for v in values], type=pa.string())
+
+
+def _arrow_batch(table: RawTable, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Rows as an Arrow table of strings (`id`, key columns, `_record` JSON); the last copy of an id wins."""
+    by_id: dict[str, Mapping[str, Any]] = {}
+    for row in rows:
+        by_id[str(row["id"])] = row  # the last copy of a record wins, as the API would say
+    values = by_id.values()
+    data: dict[str, pa.Array] = {"id": pa.array(list(by_id), type=pa.string())}
+    for column in table.key_columns:
+        data[column] = _key_column([r.get(column) for r in values], table.key_columns[column])
+    # orjson writes bytes; Arrow checks them as UTF-8 in one pass instead of a decode per record.
+    data["_record"] = pa.array([orjson.dumps(r["_record"]) for r in values], type=pa.binary()).cast(
+        pa.string()
+    )
+    return pa.table(data)
+
+
 class RawWriter:
-    """Thread-safe writer: connectors run in threads, DuckDB takes one writer at a time."""
+    """Thread-safe writer: connectors run in threads, DuckDB takes one writer at a time.
+
+    Used directly, every call writes at once. Inside `in_background()`, upserts, cursors and rejected
+    records go through a queue to one writer thread that commits them in order, many per transaction:
+    readers never wait for the disk, and a cursor is never committed before the rows it covers.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
         self._lock = threading.Lock()
+        self._queue: queue.Queue[Any] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        # id -> hash of the stored record, per table, loaded on first write: tells new, changed and
+        # unchanged rows apart without joining every batch against the whole table.
+        self._known: dict[str, dict[str, int]] = {}
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
@@ -76,49 +171,192 @@ class RawWriter:
             for table in RAW_TABLES:
                 self._con.execute(table.create_sql())
 
-    def upsert(self, table: RawTable, rows: Iterable[Mapping[str, Any]]) -> UpsertCounts:
-        """Insert or replace rows (`id`, key columns, `_record`) by id, in one transaction."""
-        by_id: dict[str, Mapping[str, Any]] = {}
-        for row in rows:
-            by_id[str(row["id"])] = row  # the last copy of a record wins, as the API would say
-        if not by_id:
-            return UpsertCounts()
+    # ------------------------------------------------------------------------------ background mode
+    @contextmanager
+    def in_background(self) -> Iterator[RawWriter]:
+        """Write through one background thread until the block ends; then flush and stop it."""
+        if self._thread is not None:  # nested: the outer block owns the thread
+            yield self
+            return
+        self._error = None
+        self._queue = queue.Queue(maxsize=256)  # bounded: readers wait rather than pile up memory
+        self._thread = threading.Thread(target=self._run, name="raw-writer", daemon=True)
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._queue, self._thread = None, None
+        error, self._error = self._error, None  # reported once; the writer is usable again after
+        if error is not None:
+            raise RuntimeError(f"writing to the warehouse failed: {error}") from error
+
+    def flush(self) -> None:
+        """Wait until everything submitted so far is committed; raise the writer's error, if any."""
+        if self._queue is not None:
+            done = threading.Event()
+            self._queue.put(_Barrier(done))
+            done.wait()
+        self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise RuntimeError(f"writing to the warehouse failed: {self._error}") from self._error
+
+    def _enqueue(self, item: _Upsert | _Statement | _Cursor) -> None:
+        self._raise_error()
+        if self._queue is None:
+            with self._lock:
+                self._apply([item])
+        else:
+            self._queue.put(item)
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        q = self._queue
+        while True:
+            items = [q.get()]
+            rows = 0
+            deadline = time.monotonic() + COALESCE_SECONDS
+            while not isinstance(items[-1], _Barrier) and items[-1] is not _STOP and rows < COALESCE_ROWS:
+                if isinstance(items[-1], _Upsert):
+                    rows += items[-1].data.num_rows
+                try:
+                    items.append(q.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            work = [i for i in items if isinstance(i, _Upsert | _Statement | _Cursor)]
+            if work and self._error is None:
+                try:
+                    with self._lock:
+                        self._apply(work)
+                except BaseException as error:  # reported to the next flush or submit
+                    self._error = error
+            for item in items:
+                if isinstance(item, _Barrier):
+                    item.done.set()
+            if items[-1] is _STOP:
+                return
+
+    # ------------------------------------------------------------------------------------ writing
+    def _apply(self, items: list[_Upsert | _Statement | _Cursor]) -> None:
+        """Write items in one transaction (the caller holds the lock)."""
+        con = self._con
+        known_updates: list[tuple[dict[str, int], dict[str, int]]] = []
+        by_table: dict[str, list[_Upsert]] = {}
+        for item in items:
+            if isinstance(item, _Upsert):
+                by_table.setdefault(item.table.name, []).append(item)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for upserts in by_table.values():
+                known_updates.append(self._upsert_in_transaction(upserts))
+            cursors: list[_Cursor] = []
+            for item in items:  # in order: a cleared cursor stays cleared unless set after
+                if isinstance(item, _Cursor):
+                    cursors.append(item)
+                elif isinstance(item, _Statement):
+                    self._write_cursors(cursors)
+                    cursors = []
+                    con.execute(item.sql, item.params)
+            self._write_cursors(cursors)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            # Only once the transaction is over: in an aborted one, unregistering fails too.
+            for name in by_table:
+                con.unregister(f"_incoming_{name}")
+        for known, changes in known_updates:
+            known.update(changes)
+
+    def _write_cursors(self, cursors: list[_Cursor]) -> None:
+        if not cursors:
+            return
+        latest = {(c.source, c.entity): c.value for c in cursors}  # the last move of each wins
+        moves = pa.table(
+            {
+                "source": [k[0] for k in latest],
+                "entity": [k[1] for k in latest],
+                "cursor_value": list(latest.values()),
+            }
+        )
+        # Not unregistered on failure: in an aborted transaction that fails too (and the next
+        # register replaces it).
+        self._con.register("_cursor_moves", moves)
+        self._con.execute(
+            "INSERT OR REPLACE INTO meta.sync_cursors "
+            "SELECT source, entity, cursor_value, now() FROM _cursor_moves"
+        )
+        self._con.unregister("_cursor_moves")
+
+    def _known_hashes(self, table: RawTable) -> dict[str, int]:
+        known = self._known.get(table.name)
+        if known is None:
+            result = self._con.sql(
+                f"SELECT id, hash(_record::VARCHAR) AS h FROM {table.qualified_name}"
+            ).to_arrow_table()
+            known = self._known[table.name] = dict(
+                zip(result.column("id").to_pylist(), result.column("h").to_pylist(), strict=True)
+            )
+        return known
+
+    def _upsert_in_transaction(self, upserts: list[_Upsert]) -> tuple[dict[str, int], dict[str, int]]:
+        table = upserts[0].table
+        batch = pa.concat_tables([u.data for u in upserts])
+        ids = batch.column("id").to_pylist()
+        if len(set(ids)) != len(ids):  # the same record in two batches: keep the last copy
+            last = {record_id: i for i, record_id in enumerate(ids)}
+            batch = batch.take(sorted(last.values()))
         key_columns = list(table.key_columns)
-        data: dict[str, list[Any]] = {"id": list(by_id)}
-        for column in key_columns:
-            data[column] = [
-                None if r.get(column) is None else str(_iso(r.get(column))) for r in by_id.values()
-            ]
-        data["_record"] = [orjson.dumps(r["_record"]).decode() for r in by_id.values()]
-        batch = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
         casts = ", ".join(f"CAST({c} AS {table.key_columns[c]}) AS {c}" for c in key_columns)
         select = f"id, {casts + ', ' if casts else ''}now() AS _synced_at, CAST(_record AS JSON) AS _record"
-        with self._lock:
-            con = self._con
-            con.register("_incoming_batch", batch)
-            try:
-                con.execute("BEGIN TRANSACTION")
-                existing, changed = con.execute(
-                    f"SELECT count(*), count(*) FILTER (WHERE t._record::VARCHAR <> b._record) "
-                    f"FROM {table.qualified_name} AS t JOIN _incoming_batch AS b USING (id)"
-                ).fetchall()[0]
-                con.execute(
-                    f"INSERT OR REPLACE INTO {table.qualified_name} BY NAME "
-                    f"SELECT {select} FROM _incoming_batch"
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            finally:
-                con.unregister("_incoming_batch")
-        return UpsertCounts(new=len(by_id) - existing, updated=changed)
+        con = self._con
+        known = self._known_hashes(table)
+        incoming = f"_incoming_{table.name}"
+        con.register(incoming, batch)
+        hashes = con.sql(f"SELECT id, hash(_record) AS h FROM {incoming}").to_arrow_table()
+        con.execute(f"INSERT OR REPLACE INTO {table.qualified_name} BY NAME SELECT {select} FROM {incoming}")
+        changes = dict(zip(hashes.column("id").to_pylist(), hashes.column("h").to_pylist(), strict=True))
+        # Counted per submitted batch, so each source's summary gets its own numbers.
+        counted: set[str] = set()
+        for upsert in upserts:
+            if upsert.counts is None:
+                continue
+            for record_id in upsert.data.column("id").to_pylist():
+                if record_id in counted:  # sent twice in one transaction: counted once
+                    continue
+                counted.add(record_id)
+                before = known.get(record_id)
+                if before is None:
+                    upsert.counts.new += 1
+                elif before != changes[record_id]:
+                    upsert.counts.updated += 1
+        return known, changes
+
+    def upsert(self, table: RawTable, rows: Iterable[Mapping[str, Any]]) -> UpsertCounts:
+        """Insert or replace rows (`id`, key columns, `_record`) by id, and wait until written."""
+        counts = UpsertCounts()
+        self.submit(table, rows, counts)
+        self.flush()
+        return counts
+
+    def submit(
+        self, table: RawTable, rows: Iterable[Mapping[str, Any]], counts: UpsertCounts | None = None
+    ) -> None:
+        """Queue rows for upsert (written at once outside `in_background`); `counts` is added to when
+        they are committed."""
+        data = _arrow_batch(table, rows)
+        if data.num_rows:
+            self._enqueue(_Upsert(table, data, counts))
 
     def reject(
         self, table: RawTable, endpoint: str, record_id: str | None, reason: str, payload: Any
     ) -> None:
-        with self._lock:
-            self._con.execute(
+        self._enqueue(
+            _Statement(
                 "INSERT INTO meta.rejected_records VALUES (?, ?, ?, ?, ?, ?::JSON, now())",
                 [
                     table.source,
@@ -129,35 +367,51 @@ class RawWriter:
                     orjson.dumps(payload, default=str).decode(),
                 ],
             )
+        )
 
     def get_cursor(self, source: str, entity: str) -> str | None:
-        with self._lock:
-            rows = self._con.execute(
-                "SELECT cursor_value FROM meta.sync_cursors WHERE source = ? AND entity = ?", [source, entity]
-            ).fetchall()
+        rows = self.query(
+            "SELECT cursor_value FROM meta.sync_cursors WHERE source = ? AND entity = ?", [source, entity]
+        )
         return rows[0][0] if rows else None
 
     def set_cursor(self, source: str, entity: str, value: str) -> None:
-        with self._lock:
-            self._con.execute(
-                "INSERT OR REPLACE INTO meta.sync_cursors VALUES (?, ?, ?, now())", [source, entity, value]
+        """Move a cursor; in the background, committed with (or after) the rows queued before it."""
+        self._enqueue(_Cursor(source, entity, value))
+
+    def record_total(
+        self,
+        source: str,
+        table: RawTable,
+        column: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        total: int,
+    ) -> None:
+        """The API's own count of a listing (rows of `table` with `column` in [since, until))."""
+        self._enqueue(
+            _Statement(
+                "INSERT OR REPLACE INTO meta.api_totals VALUES (?, ?, ?, ?, ?, ?, now())",
+                [source, table.name, column, since, until, total],
             )
+        )
 
     def clear_cursors(self, source: str) -> None:
-        with self._lock:
-            self._con.execute("DELETE FROM meta.sync_cursors WHERE source = ?", [source])
+        self._enqueue(_Statement("DELETE FROM meta.sync_cursors WHERE source = ?", [source]))
 
     def record_run(
         self, source: str, started_at: datetime, status: str, full_refresh: bool, summary: dict[str, Any]
     ) -> None:
-        with self._lock:
-            self._con.execute(
+        self._enqueue(
+            _Statement(
                 "INSERT OR REPLACE INTO meta.sync_runs VALUES (?, ?, ?, ?, ?, ?::JSON)",
                 [source, started_at, datetime.now(UTC), status, full_refresh, orjson.dumps(summary).decode()],
             )
+        )
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        """A read used by connectors that depend on another source (Slack and Zoom on incidents)."""
+        """A read (after everything queued so far is written), e.g. Slack and Zoom reading incidents."""
+        self.flush()
         with self._lock:
             return self._con.execute(sql, params or []).fetchall()
 

@@ -7,6 +7,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from http_support import fake_transport
 
 from pipelines.connectors import http as transport
 from pipelines.connectors.http import ApiError, AuthError, HttpClient
@@ -14,7 +15,7 @@ from pipelines.connectors.http import ApiError, AuthError, HttpClient
 
 def _client(handler, **kwargs) -> HttpClient:
     kwargs.setdefault("max_delay", 0.01)
-    return HttpClient("test", "http://api.local/prefix", transport=httpx.MockTransport(handler), **kwargs)
+    return HttpClient("test", "http://api.local/prefix", transport=fake_transport(handler), **kwargs)
 
 
 @pytest.fixture(autouse=True)

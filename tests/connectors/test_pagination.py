@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from http_support import fake_transport
 
 from pipelines.connectors.http import HttpClient
 from pipelines.connectors.pagination import (
@@ -24,7 +25,7 @@ def _serve(pages_by_key, key_param):
         seen.append(params)
         return httpx.Response(200, json=pages_by_key[params.get(key_param, "")])
 
-    return HttpClient("t", "http://x", transport=httpx.MockTransport(handler)), seen
+    return HttpClient("t", "http://x", transport=fake_transport(handler)), seen
 
 
 def test_after_cursor_stops_on_an_empty_page_even_when_meta_says_more():

@@ -56,3 +56,65 @@ def test_zoom_uuids_with_slashes_are_encoded_twice():
     assert encode_meeting_uuid("/abc==") == "%252Fabc%253D%253D"
     assert encode_meeting_uuid("ab//c==") == "ab%252F%252Fc%253D%253D"
     assert encode_meeting_uuid("aDYlohsHRtCd4ii1uC2+hA==") == "aDYlohsHRtCd4ii1uC2%2BhA%3D%3D"
+
+
+def test_background_writes_from_many_threads_land_in_order_with_their_counts(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipelines.warehouse.raw_writer import UpsertCounts
+
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    first, second = UpsertCounts(), UpsertCounts()
+    with writer.in_background():
+
+        def put(i: int) -> None:
+            writer.submit(INCIDENTS, [{"id": f"i{i}", "updated_at": None, "_record": {"v": i}}], first)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(put, range(300)))
+        writer.set_cursor("incidentio", "incidents", "after-300")
+        # A read waits for everything queued before it.
+        assert writer.row_count(INCIDENTS) == 300
+        assert writer.get_cursor("incidentio", "incidents") == "after-300"
+        writer.submit(
+            INCIDENTS,
+            [
+                {"id": "i0", "updated_at": None, "_record": {"v": 0}},  # unchanged
+                {"id": "i1", "updated_at": None, "_record": {"v": "changed"}},
+                {"id": "new", "updated_at": None, "_record": {}},
+            ],
+            second,
+        )
+    assert (first.new, first.updated) == (300, 0)
+    assert (second.new, second.updated) == (1, 1)
+    assert writer.query("SELECT _record->>'$.v' FROM raw.incidentio_incidents WHERE id = 'i1'") == [
+        ("changed",)
+    ]
+
+
+def test_a_failed_background_write_fails_the_sync_and_no_cursor_gets_ahead_of_its_rows(tmp_path):
+    import pytest
+
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    with pytest.raises(RuntimeError, match="writing to the warehouse failed"), writer.in_background():
+        writer.submit(INCIDENTS, [{"id": "bad", "updated_at": "not a time", "_record": {}}])
+        writer.set_cursor("incidentio", "incidents", "past-the-bad-rows")
+    assert writer.row_count(INCIDENTS) == 0
+    assert writer.get_cursor("incidentio", "incidents") is None
+
+
+def test_batches_with_empty_or_differently_typed_key_columns_share_one_transaction(tmp_path):
+    from datetime import UTC, datetime
+
+    messages = RAW_TABLES_BY_NAME["slack_messages"]
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    posted = datetime(2024, 5, 1, tzinfo=UTC)
+    row = {"channel_id": "C1", "ts": "1.1", "posted_at": posted, "_record": {}}
+    with writer.in_background():  # all three land in one transaction
+        writer.submit(messages, [{**row, "id": "C1:1", "thread_ts": None}])
+        writer.submit(messages, [{**row, "id": "C1:2", "thread_ts": "1.1"}])
+        writer.submit(
+            messages, [{**row, "id": "C1:3", "thread_ts": None, "posted_at": "2024-05-01T00:00:00Z"}]
+        )
+    rows = writer.query("SELECT id, thread_ts, posted_at FROM raw.slack_messages ORDER BY id")
+    assert rows == [("C1:1", None, posted), ("C1:2", "1.1", posted), ("C1:3", None, posted)]

@@ -52,13 +52,23 @@ FROM marts.fct_incidents WHERE is_in_metrics GROUP BY ALL;
 
 -- a fact table without a time column: exported as one file
 CREATE TABLE marts.fct_incident_roles AS
-SELECT incident_id, 'Incident Lead' AS role_name, 'lead' AS role_type, lead_email AS person_email
+SELECT incident_id, 'R1' AS role_id, 'Incident Lead' AS role_name, 'lead' AS role_type,
+       lead_email AS person_email
+FROM marts.fct_incidents;
+
+CREATE TABLE marts.dim_people AS
+SELECT DISTINCT lead_email AS person_email, 'Lead ' || right(split_part(lead_email, '@', 1), 1) AS name
 FROM marts.fct_incidents;
 
 -- a future mart carrying Slack message text, which must stay home unless asked for
 CREATE TABLE marts.fct_incident_timeline AS
-SELECT incident_id, reported_at + INTERVAL 5 MINUTE AS occurred_at, 'slack' AS source,
-       'message' AS event_type, lead_email AS person_email, 'posted' AS detail,
+-- emails in another case, and inside free text, as tools send them
+SELECT incident_id, 'E' || incident_id AS event_id, reported_at + INTERVAL 5 MINUTE AS occurred_at,
+       'slack' AS source, 'message' AS event_type,
+       CASE WHEN right(incident_id, 1) IN ('1', '3') THEN upper(lead_email) ELSE lead_email END
+           AS person_email,
+       CASE WHEN right(incident_id, 1) = '2' THEN 'Notified ' || upper(lead_email) || ' by phone'
+           ELSE 'posted' END AS detail,
        'secret chat about ' || name AS text
 FROM marts.fct_incidents WHERE reported_at IS NOT NULL;
 

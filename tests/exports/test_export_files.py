@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import subprocess
@@ -25,7 +26,13 @@ import exports.files as export_files
 from exports import ExportError, export_marts
 from exports.files import read_manifest, staging_paths
 
-EXPECTED_MODELS = {"fct_incidents", "fct_incident_roles", "fct_incident_timeline", "metrics_mttr"}
+EXPECTED_MODELS = {
+    "dim_people",
+    "fct_incidents",
+    "fct_incident_roles",
+    "fct_incident_timeline",
+    "metrics_mttr",
+}
 
 
 def read_rows(files: list[Path], fmt: str) -> int:
@@ -57,7 +64,7 @@ def test_manifest_counts_checksums_and_columns_match_the_files_and_the_marts(
             assert hashlib.sha256(f.read_bytes()).hexdigest() == meta["sha256"]
             assert f.stat().st_size == meta["bytes"]
             assert meta["path"].startswith(f"{model}/")
-        listed |= {f["path"] for f in entry["files"]}
+        listed |= {f["path"] for f in entry["files"]} | {entry["schema"]["path"]}
 
         (marts_count,) = query(warehouse, f"SELECT count(*) FROM marts.{model}")[0]
         assert entry["row_count"] == marts_count == read_rows(files, "parquet")
@@ -227,7 +234,7 @@ def test_a_killed_export_leaves_the_previous_export_whole_and_the_next_run_clean
     manifest = export_marts(warehouse, dest, fmt="csv")
     assert siblings(dest) == []
     assert set(tree_digest(dest)) - {"manifest.json"} == {
-        f["path"] for m in manifest["models"].values() for f in m["files"]
+        f["path"] for m in manifest["models"].values() for f in [*m["files"], m["schema"]]
     }
 
 
@@ -371,6 +378,63 @@ def test_concurrent_exports_to_one_folder_are_serialized(warehouse: Path, tmp_pa
         assert process.returncode == 0, stderr.decode()
 
     manifest = read_manifest(dest)
-    listed = {f["path"] for m in manifest["models"].values() for f in m["files"]}
+    listed = {f["path"] for m in manifest["models"].values() for f in [*m["files"], m["schema"]]}
     assert set(tree_digest(dest)) - {"manifest.json"} == listed, "one whole export, not a mix"
+    assert siblings(dest) == []
+
+
+def test_a_full_disk_mid_export_is_one_clear_error_and_leaves_export_and_warehouse_untouched(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = tmp_path / "export"
+    export_marts(warehouse, dest)
+    before, warehouse_before = tree_digest(dest), hashlib.sha256(warehouse.read_bytes()).hexdigest()
+
+    real_write, calls = export_files._write_model, []
+
+    def write_until_full(*args, **kwargs):
+        calls.append(real_write(*args, **kwargs))
+        if len(calls) == 3:  # the disk fills up while the third model is written
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return calls[-1]
+
+    monkeypatch.setattr(export_files, "_write_model", write_until_full)
+    with pytest.raises(ExportError) as raised:
+        export_marts(warehouse, dest, fmt="csv")
+
+    assert str(raised.value) == f"Cannot write the export to {dest.resolve()}: No space left on device."
+    assert tree_digest(dest) == before
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == warehouse_before
+    assert siblings(dest) == []
+
+
+def test_a_real_write_error_from_the_kernel_leaves_the_previous_export_whole(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """No root needed to fill a disk: a file-size limit makes the kernel refuse DuckDB's writes (EFBIG)."""
+    if os.name != "posix":
+        pytest.skip("needs RLIMIT_FSIZE")
+    dest = tmp_path / "export"
+    export_marts(warehouse, dest)
+    before = tree_digest(dest)
+
+    result = run_python(
+        f"""
+        import resource, signal, sys
+        from pathlib import Path
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG back instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+        from exports import ExportError, export_marts
+        try:
+            export_marts(Path({str(warehouse)!r}), Path({str(dest)!r}), fmt="csv")
+        except ExportError as exc:
+            print(exc)
+            sys.exit(3)
+        """
+    )
+    assert result.returncode == 3, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"Cannot write the export to {dest}: Could not write file ")
+    assert line.endswith("File too large.")
+    assert tree_digest(dest) == before
     assert siblings(dest) == []

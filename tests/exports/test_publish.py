@@ -13,7 +13,7 @@ from exports_support import WarehouseWriter, build_warehouse_without_marts, quer
 import exports.publish as publish_module
 from exports import ExportError, publish_marts
 
-MARTS = ["fct_incident_roles", "fct_incident_timeline", "fct_incidents", "metrics_mttr"]
+MARTS = ["dim_people", "fct_incident_roles", "fct_incident_timeline", "fct_incidents", "metrics_mttr"]
 
 
 def leftovers(published: Path) -> list[str]:

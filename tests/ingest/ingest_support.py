@@ -67,9 +67,25 @@ def warehouse_ids(path: Path) -> dict[str, set[str]]:
         return {t: {r[0] for r in con.execute(f"SELECT id FROM raw.{t}").fetchall()} for t in tables}
 
 
+def oncall_ids(org: Organisation, since: float, until: float) -> set[str]:
+    """Ids of the on-call shifts overlapping [since, until), keyed as the connector keys them."""
+    from pipelines.connectors.pagerduty import _oncall_id
+    from pipelines.sandbox.apis.pagerduty import _oncall_shifts
+
+    return {i for shift in _oncall_shifts(org, since, until) if (i := _oncall_id(shift))}
+
+
 def assert_warehouse_matches(org: Organisation, path: Path) -> None:
     """Every record of the source exactly once; Zoom may hold more participants (wider window)."""
+    import time
+
     actual = warehouse_ids(path)
+    # On-calls: every shift of the lookback (365 days), none from outside it (a day's slack at each end).
+    now, day = time.time(), 86400.0
+    shifts = actual["pagerduty_oncalls"]
+    inner, outer = oncall_ids(org, now - 364 * day, now), oncall_ids(org, now - 366 * day, now + day)
+    assert inner and inner <= shifts, f"pagerduty_oncalls: {len(inner - shifts)} missing"
+    assert shifts <= outer, f"pagerduty_oncalls: {len(shifts - outer)} not from the lookback"
     for table, ids in expected_ids(org).items():
         if table == "zoom_participants":
             missing = ids - actual[table]

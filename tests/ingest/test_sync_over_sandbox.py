@@ -149,6 +149,8 @@ def test_pagerduty_windows_too_full_for_the_offset_cap_are_split():
             ]
     assert len(got) == len(set(got)) == len(expected)
     assert set(got) == expected
+    # Split on the first page's `total`, not after paging to the cap: close to one request per 100.
+    assert client.stats.by_endpoint["/log_entries"] <= len(expected) / 100 + 10
 
 
 def test_an_expired_zoom_token_is_replaced_mid_sync(tmp_path):
@@ -161,3 +163,73 @@ def test_an_expired_zoom_token_is_replaced_mid_sync(tmp_path):
     assert zoom.stats.by_endpoint["oauth/token"] > 1, "a new token was fetched after expiry"
     ids = warehouse_ids(tmp_path / "w.duckdb")["zoom_participants"]
     assert expected_ids(org)["zoom_participants"] <= ids
+
+
+def test_client_budgets_keep_a_budgeted_sandbox_from_answering_429(tmp_path):
+    """The sandbox enforces each API's documented budget (time compressed 60×); the client's own budgets,
+    scaled to match through the env the sandbox gives out, keep every request inside it."""
+    org = generate_organisation("small", seed=7)
+    with SandboxServer(org, faults="budget=1,speed=60") as server:
+        env = server.env()
+        assert env["INCIDENT_LAKE_RATE_SCALE"] == "60"
+        summaries = sync(env, tmp_path / "paced.duckdb", full_refresh=True)
+        paced = server.stats.snapshot()
+        server.stats.reset()
+        # The same sync with the client budgets off runs into the sandbox's limits (Slack's per-method tiers).
+        unpaced_summaries = sync(
+            env, tmp_path / "unpaced.duckdb", full_refresh=True, incident_lake_rate_scale=0
+        )
+        unpaced = server.stats.snapshot()
+    assert all(s.status == "ok" for s in summaries.values()), [s.line() for s in summaries.values()]
+    assert_warehouse_matches(org, tmp_path / "paced.duckdb")
+    assert sum(s.stats.rate_limited for s in summaries.values()) == 0
+    assert not any(f.get("budget") for f in paced["faults"].values()), paced["faults"]
+    assert all(s.status == "ok" for s in unpaced_summaries.values())
+    assert sum(f.get("budget", 0) for f in unpaced["faults"].values()) > 0, "the test can fail"
+
+
+def test_raw_rows_match_the_totals_the_apis_report(tmp_path):
+    import dagster as dg
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.ingest.checks import RAW_CHECKS, TABLES_WITH_API_TOTALS, api_total_evidence
+    from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
+
+    org = generate_organisation("small", seed=8)
+    warehouse = tmp_path / "w.duckdb"
+    with SandboxServer(org) as server:
+        sync(server.env(), warehouse, full_refresh=True, sources=("incidentio", "pagerduty"))
+        with duckdb_connect(warehouse) as con:
+            full = {t: api_total_evidence(con, RAW_TABLES_BY_NAME[t]) for t in TABLES_WITH_API_TOTALS}
+        counts = org.counts()
+        org.mutate()
+        sync(server.env(), warehouse, sources=("incidentio", "pagerduty"))
+    assert full["incidentio_incidents"]["api_total"] == counts["incidentio_incidents"]
+    assert full["pagerduty_incidents"]["api_total"] == counts["pagerduty_incidents"]
+    assert full["pagerduty_log_entries"]["api_total"] == counts["pagerduty_log_entries"]
+    assert all(e["difference"] == 0 for e in full.values()), full
+    with duckdb_connect(warehouse) as con:
+        incremental = {t: api_total_evidence(con, RAW_TABLES_BY_NAME[t]) for t in TABLES_WITH_API_TOTALS}
+        assert all(e["difference"] == 0 for e in incremental.values()), incremental
+        assert "updated_at in [" in incremental["incidentio_incidents"]["range"]  # only what changed
+        # A row lost from the warehouse: the check fails, and says by how much.
+        con.execute(
+            "DELETE FROM raw.pagerduty_incidents WHERE id = "
+            "(SELECT id FROM raw.pagerduty_incidents ORDER BY created_at DESC LIMIT 1)"
+        )
+    checks = {
+        next(iter(c.check_keys)).asset_key.path[-1]: c
+        for c in RAW_CHECKS
+        if next(iter(c.check_keys)).name == "matches_api_total"
+    }
+    resource = DuckDBResource(database=str(warehouse))
+    ok = checks["incidentio_incidents"](warehouse=resource)
+    broken = checks["pagerduty_incidents"](warehouse=resource)
+    assert isinstance(ok, dg.AssetCheckResult) and ok.passed
+    assert not broken.passed and broken.metadata["difference"].value == -1
+
+
+def duckdb_connect(path):
+    import duckdb
+
+    return duckdb.connect(str(path))

@@ -109,3 +109,39 @@ def test_default_window_is_the_last_month(http: httpx.Client) -> None:
         assert 0 < default["total"] <= len(recent) < len(org.pd_incidents) / 4
         since_only = _get(http, env, "/incidents", since=month_ago, total="true").json()
         assert since_only["total"] == len(recent)
+
+
+def test_oncalls_are_the_rotation_that_gets_paged(
+    http: httpx.Client, env: dict[str, str], org: Organisation
+) -> None:
+    """GET /oncalls: weekly shifts per escalation policy and level, paged offset-style; the level-1 user
+    on call when an incident was created is the one it was first assigned to."""
+    incidents = sorted(org.pd_incidents.values(), key=lambda i: i["created_at"])
+    checked = 0
+    for incident in incidents[:: max(1, len(incidents) // 10)][:10]:
+        policy = incident["escalation_policy"]["id"]
+        body = _get(
+            http,
+            env,
+            "/oncalls",
+            since=incident["created_at"],
+            until=incident["created_at"],
+            **{"escalation_policy_ids[]": policy},
+        ).json()
+        levels = {o["escalation_level"]: o for o in body["oncalls"]}
+        assert set(levels) == {1, 2} and body["more"] is False
+        assert levels[1]["start"] <= incident["created_at"] < levels[1]["end"]
+        first_assign = next(e for e in org.pd_log_entries[incident["id"]] if e["type"] == "assign_log_entry")
+        assert levels[1]["user"]["id"] == first_assign["assignees"][0]["id"]
+        checked += 1
+    assert checked == 10, f"only {len(incidents)} incidents"
+    year = _get(
+        http,
+        env,
+        "/oncalls",
+        since=iso_s(org.anchor.timestamp() - 300 * 86400),
+        until=iso_s(org.anchor.timestamp()),
+        limit=100,
+        total="true",
+    ).json()
+    assert year["total"] > 100 and year["more"] is True and len(year["oncalls"]) == 100

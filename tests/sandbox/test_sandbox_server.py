@@ -30,7 +30,9 @@ DESIGN_VARS = {
 
 def test_env_is_exactly_the_design_variables(server: SandboxServer) -> None:
     env = server.env()
-    assert set(env) == DESIGN_VARS
+    # Plus the client budget that matches the server: none for an unlimited sandbox.
+    assert set(env) == DESIGN_VARS | {"INCIDENT_LAKE_RATE_SCALE"}
+    assert env["INCIDENT_LAKE_RATE_SCALE"] == "0"
     assert env["SLACK_BOT_TOKEN"].startswith("xoxb-") and env["SLACK_BASE_URL"].endswith("/slack/api/")
     assert all(v.startswith(server.base_url) for k, v in env.items() if k.endswith("_URL"))
 
@@ -60,7 +62,8 @@ def test_run_sandbox_prints_exports() -> None:
     lines: list[str] = []
     run_sandbox(port=0, size="small", seed=1, faults="429=0.1", print_fn=lines.append, until=lambda: True)
     exports = [line for line in lines if line.startswith("export ")]
-    assert {line.split("=", 1)[0].removeprefix("export ") for line in exports} == DESIGN_VARS
+    names = {line.split("=", 1)[0].removeprefix("export ") for line in exports}
+    assert names == DESIGN_VARS | {"INCIDENT_LAKE_RATE_SCALE"}
     assert any("faults" in line for line in lines)
 
 

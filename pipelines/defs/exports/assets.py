@@ -6,13 +6,17 @@ import dagster as dg
 
 from pipelines.defs.transform.assets import mart_asset_keys
 from pipelines.lib.progress import report
-from pipelines.settings import get_settings
+from pipelines.settings import DBT_PROJECT_DIR, get_settings
 
 
 class ExportConfig(dg.Config):
     format: str = "parquet"
     dest: str | None = None
     include_message_text: bool = False
+    # The HMAC key comes from INCIDENT_LAKE_HASH_KEY, never from run config (Dagster logs run config).
+    hash_emails: bool = False
+    # Also keep this export as DEST/snapshots/<UTC time>/ with its restatements (exports/snapshots.py).
+    snapshot: bool = False
 
 
 @dg.asset(
@@ -44,15 +48,71 @@ def marts_files(config: ExportConfig) -> dg.MaterializeResult:
     settings = get_settings()
     dest = Path(config.dest).expanduser().resolve() if config.dest else settings.export_dir
     manifest = export_marts(
-        settings.warehouse_path, dest, fmt=config.format, include_message_text=config.include_message_text
+        settings.warehouse_path,
+        dest,
+        fmt=config.format,
+        include_message_text=config.include_message_text,
+        hash_emails=config.hash_emails,
+        snapshot=config.snapshot,
+        contracts_dir=DBT_PROJECT_DIR / "models" / "marts",
     )
     models = manifest.get("models", {})
-    report("exported", dest=str(dest), models=len(models))
+    snapshot = manifest.get("snapshot") or {}
+    restated = (snapshot.get("restatements") or {}).get("row_count")
+    report("exported", dest=str(dest), models=len(models), snapshot=snapshot.get("id"), restated=restated)
     return dg.MaterializeResult(
         metadata={
             "dest": dg.MetadataValue.path(str(dest)),
             "format": config.format,
+            "hash_emails": config.hash_emails,
+            "snapshot": snapshot.get("id") or "",
             "models": len(models),
             "rows": sum(int(m.get("row_count", 0)) for m in models.values()),
+        }
+    )
+
+
+def raw_asset_keys() -> list[dg.AssetKey]:
+    from pipelines.warehouse.raw_tables import RAW_TABLES
+
+    return [dg.AssetKey(["raw", t.name]) for t in RAW_TABLES]
+
+
+class PostgresExportConfig(dg.Config):
+    include_message_text: bool = False
+
+
+@dg.asset(
+    key=["exports", "postgres_warehouse"],
+    deps=[*raw_asset_keys(), *mart_asset_keys()],
+    # Not in group "exports": the daily export job must not need a Postgres DSN.
+    group_name="postgres",
+    kinds={"postgres"},
+    description=(
+        "The raw tables and the marts loaded into Postgres schemas `raw` and `marts`, in one "
+        "transaction with COPY (exports/postgres.py). The DSN comes from INCIDENT_LAKE_POSTGRES_DSN, "
+        "never from run config."
+    ),
+)
+def postgres_warehouse(config: PostgresExportConfig) -> dg.MaterializeResult:
+    from exports.postgres import export_to_postgres
+
+    settings = get_settings()
+    if settings.incident_lake_postgres_dsn is None:
+        raise dg.Failure(
+            description="INCIDENT_LAKE_POSTGRES_DSN is not set: run `incident-lake export --postgres DSN`."
+        )
+    summary = export_to_postgres(
+        settings.warehouse_path,
+        settings.incident_lake_postgres_dsn.get_secret_value(),
+        include_message_text=config.include_message_text,
+    )
+    report("exported_postgres", target=summary.target, tables=len(summary.rows), rows=summary.total_rows)
+    return dg.MaterializeResult(
+        metadata={
+            "target": summary.target,  # redacted: no password
+            "tables": len(summary.rows),
+            "rows": summary.total_rows,
+            "seconds": round(summary.seconds, 1),
         }
     )

@@ -2,6 +2,11 @@
 -- thread replies (a reply broadcast to the channel is one row already), never joins or other
 -- system subtypes, never bots (a bot id, subtype bot_message, or a Slack user flagged as bot).
 -- `person_email` comes from identity resolution (null for an unknown user).
+-- Postgres misestimates the JSON filters of stg_slack__messages (1 row instead of ~all) and picks nested
+-- loops that rescan the identity views per message: an hour at the default size instead of a second.
+-- Hash joins are right here whatever the estimates; `set local` lasts for this model's transaction.
+{{ config(pre_hook="{% if target.type == 'postgres' %}set local enable_nestloop = off{% endif %}") }}
+
 with
 
 messages as (
