@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from pipelines.sandbox.app import budget_bucket as bucket_of
 from pipelines.sandbox.faults import documented_budget
 
 # Documented page-size maxima (docs/sources.md and the APIs' references).
@@ -45,15 +46,6 @@ def pages(records: int, page_max: int) -> int:
 def pages_of_lists(sizes: Iterable[int], page_max: int) -> int:
     """Requests to read several lists (one per channel, thread, instance …) at `page_max` a page."""
     return sum(pages(n, page_max) for n in sizes)
-
-
-def bucket_of(api: str, endpoint: str) -> str:
-    """The budget bucket an endpoint's requests count against (as the sandbox and the APIs define it)."""
-    if api == "slack":
-        return endpoint
-    if api == "zoom":
-        return "light" if endpoint == "/past_meetings/{id}" else "medium"
-    return "all"
 
 
 def budget(api: str, bucket: str) -> tuple[int, float] | None:

@@ -60,7 +60,8 @@ def path_template(api: str, raw_path: str) -> str:
     return "/" + "/".join(parts)
 
 
-def _budget_bucket(api: str, template: str) -> str:
+def budget_bucket(api: str, template: str) -> str:
+    """The budget a request spends, as each API documents it: Slack per method, Zoom per label."""
     if api == "slack":
         return template
     if api == "zoom":
@@ -94,7 +95,7 @@ class SandboxMiddleware:
             await send(message)
 
         if template != "/oauth/token":  # the token endpoint has its own (unsimulated) limits
-            wait, limit, _ = state.budget.check(api, _budget_bucket(api, template))
+            wait, limit, _ = state.budget.check(api, budget_bucket(api, template))
             if wait:
                 state.stats.fault(api, "budget")
                 await rate_limited(api, wait, limit)(scope, receive, counted_send)
