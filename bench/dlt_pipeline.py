@@ -23,7 +23,6 @@ import argparse
 import base64
 import json
 import os
-import re
 import resource
 import time
 from collections.abc import Iterator
@@ -42,7 +41,8 @@ from dlt.sources.helpers.rest_client.paginators import (
 )
 from dlt.sources.rest_api import RESTAPIConfig, rest_api_resources
 
-ZOOM_JOIN_URL = re.compile(r"/j/(\d{9,12})")
+from pipelines.connectors.zoom import zoom_meeting_id
+
 CALL_WINDOW_MARGIN = timedelta(hours=1)
 PAGERDUTY_WINDOW = timedelta(days=30)
 PAGERDUTY_LOOKBACK = timedelta(days=365)
@@ -183,13 +183,13 @@ def incidentio_config(incidents_parallel: bool = True) -> RESTAPIConfig:
 
 
 @dlt.transformer(selected=False)
-def slack_incident_channels(incidents: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def slack_incident_channels(incidents: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     """The Slack channel of each incident (Slack is read for incident channels only)."""
     yield [{"channel": i["slack_channel_id"]} for i in incidents if i.get("slack_channel_id")]
 
 
 @dlt.transformer(selected=False)
-def slack_threads(messages: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def slack_threads(messages: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     """Messages that start a thread: their replies are read next."""
     yield [
         {"channel": m["channel_id"], "ts": m["ts"]} for m in messages if m.get("reply_count") and m.get("ts")
@@ -298,19 +298,19 @@ def slack_replies_config(history: Any) -> RESTAPIConfig:
 
 
 @dlt.transformer(selected=False)
-def zoom_incident_calls(incidents: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def zoom_incident_calls(incidents: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     """The Zoom meeting of each incident's `call_url`, with the window its instances must start in."""
     now = datetime.now(UTC)
     calls = []
     for incident in incidents:
-        match = ZOOM_JOIN_URL.search(incident.get("call_url") or "")
+        meeting_id = zoom_meeting_id(incident.get("call_url"))
         reported = _timestamp(incident, "Reported at") or _time(incident.get("created_at"))
-        if not match or reported is None:
+        if meeting_id is None or reported is None:
             continue
         end = _timestamp(incident, "Closed at") or _timestamp(incident, "Resolved at") or now
         calls.append(
             {
-                "meeting_id": match.group(1),
+                "meeting_id": meeting_id,
                 "window_start": (reported - CALL_WINDOW_MARGIN).isoformat(),
                 "window_end": (end + CALL_WINDOW_MARGIN).isoformat(),
             }
@@ -319,7 +319,7 @@ def zoom_incident_calls(incidents: list[dict[str, Any]]) -> Iterator[dict[str, A
 
 
 @dlt.transformer(selected=False)
-def zoom_instances_in_window(instances: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def zoom_instances_in_window(instances: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     """Instances that started inside their incident's window; UUIDs encoded as Zoom requires."""
     selected = []
     for instance in instances:
@@ -427,7 +427,7 @@ def zoom_participants_config(instances: Any, auth: Any) -> RESTAPIConfig:
 
 
 @dlt.resource(selected=False)
-def pagerduty_windows() -> Iterator[dict[str, Any]]:
+def pagerduty_windows() -> Iterator[list[dict[str, Any]]]:
     """30-day windows over the last year: `/incidents` takes at most 6 months, and offset paging stops
     at 10,000 records (the same windows incident-lake's sync reads)."""
     end = datetime.now(UTC) + timedelta(minutes=1)

@@ -190,34 +190,42 @@ def _http_context(recorder: PageRecorder, endpoint: str, path: str, params: Any,
 def record(pages: Path, warehouse: Path) -> dict[str, Any]:
     """Run the sync with the connectors' responses copied to `pages` (nothing here is timed).
 
-    Every connector (Slack's too) reads through `HttpClient.get_json`: that one method is observed.
+    incident.io, Zoom and PagerDuty read through `HttpClient.get_json`, Slack through
+    `SlackWebApi.call`: those two methods are observed.
     """
     from pipelines.connectors.http import HttpClient
+    from pipelines.connectors.slack import SlackWebApi
 
     recorder = PageRecorder(pages)
     original_get_json = HttpClient.get_json
+    original_call = SlackWebApi.call
 
     def get_json(self: HttpClient, path: str, params: Any = None, **kwargs: Any) -> Any:
         page = original_get_json(self, path, params, **kwargs)
         endpoint = kwargs.get("endpoint") or path
-        if self.source == "slack":
-            table = SLACK_TABLES.get(endpoint)
-            ctx = {"channel": (params or {}).get("channel")}
-        else:
-            table = HTTP_TABLES.get((self.source, endpoint))
-            ctx = _http_context(recorder, endpoint, path, params, page)
+        table = HTTP_TABLES.get((self.source, endpoint))
         if table is None:
             raise RuntimeError(f"the floor does not know {self.source} {endpoint}: add it to its tables")
-        recorder.write(table, ctx, page)
+        recorder.write(table, _http_context(recorder, endpoint, path, params, page), page)
+        return page
+
+    def call(self: SlackWebApi, method: str, **params: Any) -> dict[str, Any]:
+        page = original_call(self, method, **params)
+        table = SLACK_TABLES.get(method)
+        if table is None:
+            raise RuntimeError(f"the floor does not know slack {method}: add it to its tables")
+        recorder.write(table, {"channel": params.get("channel")}, page)
         return page
 
     HttpClient.get_json = get_json  # type: ignore[method-assign]
+    SlackWebApi.call = call  # type: ignore[method-assign]
     try:
         from bench.ours import main as sync_main
 
         code = sync_main([str(warehouse)])
     finally:
         HttpClient.get_json = original_get_json  # type: ignore[method-assign]
+        SlackWebApi.call = original_call  # type: ignore[method-assign]
         recorder.close()
     if code:
         raise RuntimeError("the recording sync failed")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -27,9 +26,9 @@ import duckdb
 from bench.limits import PAGE_MAX, budget_bound, pages, pages_of_lists
 from bench.measure import ROOT, Measured, check, run_measured
 from bench.sandbox import SandboxProcess, wait_for_http
+from pipelines.connectors.zoom import zoom_meeting_id
 
 WORK = ROOT / "data" / "bench"  # warehouses kept between sections (the dashboard reads the large one)
-ZOOM_JOIN_URL = re.compile(r"/j/(\d{9,12})")
 DLT_ENV = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DO_NOT_TRACK": "1"}
 
 
@@ -108,7 +107,7 @@ def ingest(size: str, rounds: int, log: Any) -> dict[str, Any]:
     }
     records = sum(ours_rows[t] for t in compared)
 
-    def side(runs: list[Measured], rows: dict[str, int]) -> dict[str, Any]:
+    def summarise(runs: list[Measured], rows: dict[str, int]) -> dict[str, Any]:
         seconds = _median([r.report["seconds"] for r in runs])
         n = sum(rows.get(t, 0) for t in compared)
         return {
@@ -123,7 +122,11 @@ def ingest(size: str, rounds: int, log: Any) -> dict[str, Any]:
             "all_peak_rss_mb": [round(r.peak_rss_mb, 1) for r in runs],
         }
 
-    ours_side, dlt_side, floor_side = side(ours, ours_rows), side(peer, dlt_rows), side(floor, floor_rows)
+    ours_side, dlt_side, floor_side = (
+        summarise(ours, ours_rows),
+        summarise(peer, dlt_rows),
+        summarise(floor, floor_rows),
+    )
     ours_side["per_source_seconds"] = {
         source: round(_median([r.report["sources"][source]["seconds"] for r in ours]), 2)
         for source in ours[0].report.get("sources", {})
@@ -157,15 +160,16 @@ def ingest(size: str, rounds: int, log: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- 3
 def _windows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[datetime, datetime]]]:
-    """Each meeting's incident windows (DESIGN §5b): reported − 1 h … closed (else resolved, now) + 1 h."""
+    """Each meeting's incident windows (docs/metrics.md#linking-the-tools):
+    reported − 1 h … closed (else resolved, now) + 1 h."""
     import orjson
 
     now = datetime.now(UTC)
     windows: dict[str, list[tuple[datetime, datetime]]] = {}
     for (raw,) in con.execute("SELECT _record FROM raw.incidentio_incidents").fetchall():
         incident = orjson.loads(raw)
-        match = ZOOM_JOIN_URL.search(incident.get("call_url") or "")
-        if not match:
+        meeting_id = zoom_meeting_id(incident.get("call_url"))
+        if meeting_id is None:
             continue
         stamps = {
             (e.get("incident_timestamp") or {}).get("name"): (e.get("value") or {}).get("value")
@@ -182,7 +186,7 @@ def _windows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[datetime, d
         if start is None:
             continue
         end = at(stamps.get("Closed at")) or at(stamps.get("Resolved at")) or now
-        windows.setdefault(match.group(1), []).append((start - timedelta(hours=1), end + timedelta(hours=1)))
+        windows.setdefault(meeting_id, []).append((start - timedelta(hours=1), end + timedelta(hours=1)))
     return windows
 
 
@@ -206,10 +210,7 @@ def minimum_requests(warehouse: Path) -> dict[str, dict[str, int]]:
             "ON r.channel_id = p.channel_id AND r.thread_ts = p.ts AND r.ts <> p.ts "
             "WHERE (p._record->>'$.reply_count')::INTEGER > 0 GROUP BY p.id"
         )
-        meetings = one(
-            "SELECT count(DISTINCT regexp_extract(_record->>'$.call_url', '/j/(\\d{9,12})', 1)) "
-            "FROM raw.incidentio_incidents WHERE regexp_matches(_record->>'$.call_url', '/j/\\d{9,12}')"
-        )
+        meetings = one("SELECT count(DISTINCT zoom_meeting_id) FROM raw.incidentio_incidents")
         windows = _windows(con)
         participant_rows = dict(
             con.execute("SELECT meeting_uuid, count(*) FROM raw.zoom_participants GROUP BY 1").fetchall()
@@ -469,7 +470,7 @@ def _stop_tree(proc: subprocess.Popen[bytes]) -> None:
 
 def dashboard(size: str, repeat: int, log: Any) -> dict[str, Any]:
     """Section 6: every page of the dashboard in headless Chromium, on the warehouse of section 5."""
-    from dashboards.measure_render import measure_pages
+    from bench.measure_render import measure_pages
 
     warehouse = WORK / size / "warehouse.duckdb"
     if not warehouse.exists():
@@ -492,7 +493,7 @@ def dashboard(size: str, repeat: int, log: Any) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
     finally:
         _stop_tree(server)
-    pages_ = [
+    pages_: list[dict[str, Any]] = [
         {
             "title": t.title,
             "url": t.url,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dashboards.data import NO_SEVERITY
 from dashboards.formatting import format_duration
+from dashboards.snapshot import NO_SEVERITY
 
 _MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=-40)
 _CATEGORY_AXIS = alt.Axis(labelAngle=0)
@@ -126,7 +126,7 @@ def mttr_by_severity(by_severity: pd.DataFrame, severity_order: list[str]) -> al
     points = base.mark_point(filled=True, size=120).encode(
         x=x, y=alt.Y("median_hours:Q"), color=_severity_color(severity_order), tooltip=tooltip
     )
-    return alt.layer(rules, points)
+    return rules + points  # a LayerChart (alt.layer's stub also admits a FacetChart)
 
 
 def time_at_severity(periods: pd.DataFrame, severity_order: list[str]) -> alt.Chart:

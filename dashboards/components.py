@@ -3,29 +3,61 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
+from dashboards.definitions import Definition
 from dashboards.filters import Filters, current_filters
+from dashboards.snapshot import (
+    ColumnDoc,
+    Snapshot,
+    SnapshotInfo,
+    current_snapshot,
+    snapshot_docs,
+    snapshot_info,
+)
+
+# The privacy tag (dbt column meta, see exports/privacy.py) of columns the dashboard keeps off screen.
+HIDDEN_PRIVACY = "message_text"
 
 
 @dataclass(frozen=True)
 class PageContext:
-    snapshot: data.Snapshot
-    info: data.SnapshotInfo
+    snapshot: Snapshot
+    info: SnapshotInfo
     filters: Filters
+    docs: Mapping[str, ColumnDoc]  # the snapshot's dbt docs, "model" / "model.column" -> description
+
+    def help(self, definition: Definition) -> str:
+        """The help text of a number: what the dashboard computes, then the dbt docs it rests on."""
+        return definition.text(self.docs)
+
+    def hidden_columns(self) -> frozenset[str]:
+        """Column names the dashboard never shows nor offers for download: those a mart's dbt YAML tags
+        `message_text` (what people wrote; exports.privacy.PRIVACY_TAGS)."""
+        return frozenset(
+            key.split(".", 1)[1]
+            for key, doc in self.docs.items()
+            if "." in key and doc.privacy == HIDDEN_PRIVACY
+        )
 
 
 def page_context() -> PageContext:
-    """The snapshot, what it holds, and the sidebar filters (the entrypoint only runs pages when ready)."""
-    snapshot = data.current_snapshot()
+    """The snapshot, what it holds, its dbt docs and the sidebar filters (the entrypoint only runs pages
+    when the snapshot is ready)."""
+    snapshot = current_snapshot()
     assert snapshot is not None  # the entrypoint routes to the first-run page otherwise
-    return PageContext(snapshot, data.snapshot_info(snapshot.path, snapshot.version), current_filters())
+    return PageContext(
+        snapshot,
+        snapshot_info(snapshot.path, snapshot.version),
+        current_filters(),
+        snapshot_docs(snapshot.path, snapshot.version),
+    )
 
 
 def page_header(title: str, ctx: PageContext, note: str = "") -> None:
@@ -33,13 +65,15 @@ def page_header(title: str, ctx: PageContext, note: str = "") -> None:
     st.caption(ctx.filters.describe() + (f" {note}" if note else ""))
 
 
-def has_or_note(info: data.SnapshotInfo, table: str, *columns: str, what: str) -> bool:
-    """True when `marts.<table>` has `columns`; else an info note saying what cannot be shown and why."""
+def has_or_note(info: SnapshotInfo, table: str, *columns: str, what: str) -> bool:
+    """True when `table` (marts.<table>, or meta.<table>) has `columns`; else an info note saying what
+    cannot be shown and why."""
     missing = info.missing(table, *columns)
     if not missing:
         return True
+    names = ", ".join(f"`{m}`" if m.startswith("meta.") else f"`marts.{m}`" for m in missing)
     st.info(
-        f"{what} needs {', '.join(f'`marts.{m}`' for m in missing)}, which this snapshot does not have yet. "
+        f"{what} needs {names}, which this snapshot does not have yet. "
         "It appears once the marts are rebuilt and published (`incident-lake run`).",
         icon=":material/info:",
     )
@@ -56,15 +90,27 @@ def table(
     ctx: PageContext | None = None,
     column_config: dict[str, Any] | None = None,
     download: pd.DataFrame | None = None,
-    height: int | str = "auto",
+    height: int | Literal["auto", "stretch", "content"] = "auto",
     empty_text: str = "Nothing matches the filters.",
     column_order: list[str] | None = None,
+    period_in_file_name: bool = True,
 ) -> None:
-    """A dataframe with a CSV download beside it (of `download` when given, else of `df` itself)."""
+    """A dataframe with a CSV download beside it (of `download` when given, else of `df` itself). With a
+    page context, columns tagged `message_text` in dbt are left out of both (`PageContext.hidden_columns`)
+    and the CSV's file name carries the period (unless `period_in_file_name` is False)."""
+    if ctx is not None:
+        hidden = ctx.hidden_columns()
+        df = df.drop(columns=[c for c in df.columns if c in hidden])
+        if download is not None:
+            download = download.drop(columns=[c for c in download.columns if c in hidden])
     if df.empty:
         st.caption(empty_text)
     st.dataframe(df, hide_index=True, column_config=column_config, height=height, column_order=column_order)
-    period = f"_{ctx.filters.start:%Y-%m-%d}_{ctx.filters.end:%Y-%m-%d}" if ctx is not None else ""
+    period = (
+        f"_{ctx.filters.start:%Y-%m-%d}_{ctx.filters.end:%Y-%m-%d}"
+        if ctx is not None and period_in_file_name
+        else ""
+    )
     st.download_button(
         "Download CSV",
         (df if download is None else download).to_csv(index=False).encode("utf-8"),

@@ -1,162 +1,196 @@
-"""The definitions shown next to each number (DESIGN §5, "the ledger"), in one place."""
+"""What each number of the dashboard means: the dbt docs of the columns it is computed from.
+
+The dbt docs are the one home of every metric definition (model and column descriptions, doc blocks
+included). The publisher copies them into the snapshot (`meta.definitions`, see exports/publish.py) and
+the dashboard shows them here, so it never needs dbt at run time and never keeps a copy that could drift.
+What this module adds is only what the dashboard itself does with those columns (which incidents the
+filters keep, which aggregate of the column a card shows): the `how` of each entry.
+"""
 
 from __future__ import annotations
 
-REPORTED_AT = (
-    "`reported_at` is incident.io's \"Reported at\" timestamp, else the incident's `created_at` (UTC)."
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dashboards.snapshot import ColumnDoc
+
+MISSING_DOC = "(no dbt description in this snapshot: publish again after `incident-lake build`)"
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A number of the dashboard: what the dashboard computes (`how`) from which marts and columns
+    (`sources`, "model" or "model.column", whose dbt descriptions follow)."""
+
+    how: str
+    sources: tuple[str, ...] = ()
+
+    def text(self, docs: Mapping[str, ColumnDoc]) -> str:
+        """Markdown: the dashboard's own sentence, then each source's dbt description."""
+        parts = [self.how]
+        for source in self.sources:
+            doc = docs.get(source)
+            description = doc.description if doc is not None and doc.description else MISSING_DOC
+            parts.append(f"`{source}`: {description}")
+        return "\n\n".join(parts)
+
+
+_FILTERED = (
+    "the incidents the sidebar filters keep (reported in the period, in metrics unless the toggle is on)"
 )
 
-IN_METRICS = (
-    "Only incidents in metrics count: mode `standard` and status category not `declined`, `merged`, "
-    "`canceled` or `triage` (`is_in_metrics`). Retrospective, test and tutorial incidents are kept but "
-    "excluded from response metrics; the sidebar toggle adds them back here."
+REPORTED_AT = Definition(
+    "The period filters incidents by `reported_at` (UTC days).", ("fct_incidents.reported_at",)
 )
 
-TIME_TO_RESOLVE = (
-    'Time to resolve = `resolved_at − reported_at`. `resolved_at` is "Resolved at", else the first update '
-    "into status category `learning` or `closed`. Unresolved incidents have no duration, and an end before "
-    "its start is a data error whose duration is left out."
+IN_METRICS = Definition(
+    "Only incidents in metrics count. The toggle adds back the incidents left out only for their mode "
+    "(retrospective, test, tutorial): `is_status_in_metrics`.",
+    ("fct_incidents.is_in_metrics", "fct_incidents.is_status_in_metrics"),
 )
 
-PERCENTILES = "Percentiles interpolate linearly between ranks (`quantile_cont`)."
-
-INCIDENT_COUNT = f"Incidents reported in the period. {REPORTED_AT}\n\n{IN_METRICS}\n\n(DESIGN §5)"
-
-MTTR_MEDIAN = (
-    f"Median time to resolve of the period's incidents. {TIME_TO_RESOLVE}\n\n{PERCENTILES}\n\n"
-    "MTTR is shown as mean, median and p90 side by side because the mean alone misleads on skewed "
-    "durations. (DESIGN §5)"
+INCIDENT_COUNT = Definition(
+    f"Count of {_FILTERED}.", ("fct_incidents.reported_at", "fct_incidents.is_in_metrics")
 )
 
-MTTR_MEAN = f"Mean time to resolve over the incidents with a duration. {TIME_TO_RESOLVE} (DESIGN §5)"
+TIME_TO_RESOLVE = Definition("Per incident:", ("fct_incidents.time_to_resolve_seconds",))
 
-MTTR_P90 = (
-    f"90th percentile of time to resolve: 9 in 10 incidents resolved faster. {TIME_TO_RESOLVE}\n\n"
-    f"{PERCENTILES} (DESIGN §5)"
+MTTR_MEDIAN = Definition(
+    f"Median (linear interpolation) of the time to resolve of {_FILTERED}, over those with a duration.",
+    ("fct_incidents.time_to_resolve_seconds", "fct_incidents.resolved_at"),
 )
 
-METRICS_MTTR_TABLE = (
-    "From the `metrics_mttr` mart: one row per month (of `reported_at`, UTC) and severity; only "
-    "`is_in_metrics` incidents, whatever the sidebar toggle says. `incident_count` counts them all, "
-    "`resolved_count` those with a `resolved_at`; mean, median and p90 are over the non-null durations; "
-    "incidents without a severity form their own group. Whole months overlapping the period are listed."
+MTTR_MEAN = Definition(
+    f"Mean time to resolve of {_FILTERED}, over those with a duration.",
+    ("fct_incidents.time_to_resolve_seconds",),
 )
 
-MEDIAN_CI = (
-    "95% confidence interval of the median, distribution-free (as `metrics_mttr` computes it): with the "
-    "n durations sorted, the values at ranks l and n + 1 − l, where l is the largest rank with "
-    "P(B ≤ l − 1) ≤ 2.5% for B ~ binomial(n, ½) (exact up to n = 2000, then the normal approximation). "
-    "Shown from 6 durations on; a wide interval means the median is not yet a stable number."
+MTTR_P90 = Definition(
+    f"90th percentile (linear interpolation) of the time to resolve of {_FILTERED}.",
+    ("fct_incidents.time_to_resolve_seconds",),
 )
 
-MTTA = (
-    "Time to acknowledge, PagerDuty's own definition: the earliest acknowledge log entry − the PagerDuty "
-    "incident's `created_at` (`fct_pagerduty_incidents.seconds_to_first_ack`, even when there are "
-    "several acknowledgements). Over every PagerDuty incident created in the period (UTC days), linked "
-    "to an incident.io incident or not: the severity, type and mode filters do not apply to pages. "
-    "Never-acknowledged pages have no duration. (DESIGN §5)"
+MEDIAN_CI = Definition(
+    "95% confidence interval of the median time to resolve of the incidents shown, with the ranks dbt "
+    "computes for `metrics_mttr` (a sample size beyond dbt's rank table gets no interval).",
+    (
+        "dim_median_confidence_ranks",
+        "metrics_mttr.mttr_median_ci_lower_seconds",
+        "metrics_mttr.mttr_median_ci_upper_seconds",
+    ),
 )
 
-PAGE_COUNT = (
-    "PagerDuty incidents created in the period (UTC days), every service and urgency. The severity, type "
-    "and mode filters do not apply: most pages have no incident.io incident."
+METRICS_MTTR_TABLE = Definition(
+    "The `metrics_mttr` rows of the months overlapping the period, for the severities picked; the mart "
+    "counts incidents in metrics whatever the toggle says.",
+    ("metrics_mttr",),
 )
 
-SEVERITY_DISTRIBUTION = (
-    "Incidents by their current severity (`fct_incidents.severity_name`); incidents without a severity "
-    f"form their own group. {IN_METRICS}"
+PAGE_COUNT = Definition(
+    "PagerDuty incidents created in the period (UTC days), every service and urgency; the severity, type "
+    "and mode filters do not apply (most pages have no incident.io incident).",
+    ("fct_pagerduty_incidents", "fct_pagerduty_incidents.created_at"),
 )
 
-TIME_AT_SEVERITY = (
-    "How long incidents spent at each severity, from `fct_incident_severity_periods`: the periods between "
-    "the severity changes of incident.io's updates, each measured in `seconds_at_severity`. Total hours at "
-    "a severity over the filtered incidents, and the median per incident that held it."
+MTTA = Definition(
+    "Median, mean and p90 of the time to first acknowledgement over the PagerDuty incidents created in "
+    "the period; never-acknowledged pages have no duration.",
+    ("fct_pagerduty_incidents.seconds_to_first_ack",),
 )
 
-SEVERITY_CHANGES = (
-    "A severity change is a move from one severity period to the next within an incident: an upgrade "
-    "when the new severity ranks higher (more severe), a downgrade when lower."
+SEVERITY_DISTRIBUTION = Definition(
+    f"{_FILTERED.capitalize()}, by current severity; incidents without a severity form their own group.",
+    ("fct_incidents.severity_name", "fct_incidents.is_in_metrics"),
 )
 
-MTTR_BY_SEVERITY = (
-    "Time to resolve per current severity over the filtered incidents: mean, median (with its 95% "
-    f"confidence interval) and p90. {TIME_TO_RESOLVE}"
+TIME_AT_SEVERITY = Definition(
+    f"Total hours at each severity over {_FILTERED}, and the median per incident that held it.",
+    ("fct_incident_severity_periods", "fct_incident_severity_periods.seconds_at_severity"),
 )
 
-LEAD_LOAD = (
-    "Incidents per incident lead (`fct_incidents.lead_email`, the person holding the role of type `lead`) "
-    "over the filtered incidents. Incidents without a lead are counted apart."
+SEVERITY_CHANGES = Definition(
+    "A change is a move from one severity period to the next within an incident: an upgrade when the new "
+    "severity ranks higher, a downgrade when lower.",
+    ("fct_incident_severity_periods.severity_rank",),
 )
 
-ROLE_COVERAGE = (
-    "Share of the filtered incidents with each role assigned (`fct_incident_roles` holds assigned roles "
-    "only: an unassigned role is no row)."
+MTTR_BY_SEVERITY = Definition(
+    f"Per current severity of {_FILTERED}: mean, median (with its 95% confidence interval, dbt's ranks) "
+    "and p90 of the time to resolve.",
+    ("fct_incidents.time_to_resolve_seconds", "metrics_mttr.mttr_median_ci_lower_seconds"),
 )
 
-TIME_TO_LEAD = (
-    "Time until the incident lead got to work: the lead's first event in the incident's timeline (any of "
-    "the four tools) − `reported_at`, 0 when the lead acted before it was reported. incident.io's API "
-    "records who holds a role but not when it was assigned, so the first activity stands in for the "
-    "assignment time (when `fct_incident_roles.assigned_at` exists, that is used instead)."
+LEAD_LOAD = Definition(
+    f"Incidents per incident lead over {_FILTERED}; incidents without a lead are counted apart.",
+    ("fct_incidents.lead_email",),
 )
 
-WORKLOAD = (
-    "From `metrics_responder_workload` (person × ISO week, weeks start Monday UTC): each activity "
-    "(Slack message, incident update, PagerDuty acknowledgement, Zoom time) earns 10 minutes, activities "
-    "within 20 minutes of the previous one count as continuous work, Zoom counts its real minutes, and "
-    "nobody is credited more than 60 minutes in a clock hour. `slack_message_count` counts messages and "
-    "thread replies in incident channels, `zoom_minutes` the time in incident calls, `page_count` "
-    "PagerDuty interruptions (push, phone or SMS, once per user within 60 s), `sleep_hour_page_count` "
-    "those between 22:00 and 08:00 in the person's time zone. Weeks overlapping the period are shown; "
-    "the severity and type filters do not apply (a week mixes incidents). (DESIGN §5)"
+ROLE_COVERAGE = Definition(
+    f"Share of {_FILTERED} with each role assigned.",
+    ("fct_incident_roles",),
 )
 
-PAGE_HEATMAP = (
-    "PagerDuty notifications to people (`notify_log_entry` events of `fct_incident_timeline`, every "
-    "channel, email included) of the filtered incidents, by weekday and hour in the person's own time "
-    "zone (`dim_people.timezone`; UTC when unknown). Sleep hours are 22:00–08:00 local (DESIGN §5); "
-    "out of hours means sleep hours, weekends, or 18:00–22:00 on a weekday."
+TIME_TO_LEAD = Definition(
+    f"Median and p90 over {_FILTERED} whose lead engaged.",
+    ("fct_incident_response.seconds_to_lead_engaged",),
 )
 
-FOLLOW_UP_OPEN = (
-    "A follow-up is open while its status is neither `completed`, `not_doing` nor `deleted`. Its age is "
-    "the time from `created_at` to the snapshot's publish time. Follow-ups of the filtered incidents only."
+WORKLOAD = Definition(
+    "The `metrics_responder_workload` weeks overlapping the period; the severity and type filters do not "
+    "apply (a week mixes incidents).",
+    (
+        "metrics_responder_workload",
+        "metrics_responder_workload.workload_minutes",
+        "metrics_responder_workload.sleep_hour_page_count",
+    ),
 )
 
-FOLLOW_UP_COMPLETION = (
-    "Completion rate = completed follow-ups ÷ all follow-ups except deleted ones (`not_doing` counts as "
-    "not completed), per current severity of the incident."
+PAGE_HEATMAP = Definition(
+    f"PagerDuty notifications (`notify_log_entry` events) of {_FILTERED}, by weekday and hour in the "
+    "person's time zone (UTC when unknown). Out of hours means 22:00–08:00, weekends, or 18:00–22:00 on a "
+    "weekday, local time.",
+    ("fct_incident_timeline.event_type", "dim_people.timezone"),
 )
 
-TIMELINE = (
-    "Every event of the incident across the four tools (`fct_incident_timeline`): incident.io updates "
-    "(status and severity changes), Slack messages and thread replies, a Zoom join and leave per "
-    "participant row, and PagerDuty log entries. Times in UTC."
+FOLLOW_UP_OPEN = Definition(
+    f"Follow-ups of {_FILTERED} that are open; age is measured from `created_at` to the snapshot's "
+    "publish time.",
+    ("fct_follow_ups.is_open", "fct_follow_ups.status"),
 )
 
-SYNC_RUNS = (
-    "The pipeline's sync runs per source (`meta.sync_runs`, copied into the snapshot as "
-    "`marts._sync_runs`): the last successful run, and the last run whatever its outcome. Ages are "
-    "measured at publish time: a sync after the last publish shows only in the next snapshot."
+FOLLOW_UP_COMPLETION = Definition(
+    "Completed follow-ups ÷ follow-ups not deleted (`not_doing` counts as not completed), per current "
+    "severity of the incident.",
+    ("fct_follow_ups.is_completed", "metrics_follow_ups.completion_rate"),
 )
 
-ROW_COUNTS = "Rows per marts table in this snapshot, as counted when it was published (`marts._published`)."
+TIMELINE = Definition(
+    "Every event of the incident across the four tools, in UTC.", ("fct_incident_timeline",)
+)
 
-FRESHNESS = (
+SYNC_RUNS = Definition(
+    "Per source: the last successful sync and the last run whatever its outcome. Ages are measured at "
+    "publish time: a sync after the last publish shows in the next snapshot.",
+    ("fct_sync_runs", "fct_sync_runs.is_success"),
+)
+
+ROW_COUNTS = Definition("Rows per marts table in this snapshot, counted when it was published.")
+
+FRESHNESS = Definition(
     "The newest record from each source in the snapshot: incident.io's last reported incident, and the "
-    "last Slack, Zoom and PagerDuty event of an incident timeline. Age is measured at publish time."
+    "last Slack, Zoom and PagerDuty event of an incident timeline. Age is measured at publish time.",
+    ("fct_incidents.reported_at", "fct_incident_timeline.occurred_at"),
 )
 
-DATA_COVERAGE = (
-    "From `metrics_data_coverage`: per metric and month, the incidents in metrics by coverage status: "
-    "`computable` when the metric has the data it needs, else why not (for instance a duration left out "
-    "because its end is before its start, or no PagerDuty link). The chart shows the computable share. "
-    "Low coverage means a metric speaks for few incidents."
+DATA_COVERAGE = Definition(
+    "The chart shows the computable share per metric and month. Low coverage means a metric speaks for "
+    "few incidents.",
+    ("metrics_data_coverage",),
 )
 
 # Every definition the dashboard shows, by the name of the number it explains (the Data health page lists
 # them all, so the ledger is readable in one place).
-LEDGER: dict[str, str] = {
+LEDGER: dict[str, Definition] = {
     "Incidents": INCIDENT_COUNT,
     "MTTR median": MTTR_MEDIAN,
     "MTTR mean": MTTR_MEAN,
@@ -183,5 +217,4 @@ LEDGER: dict[str, str] = {
     "Data coverage": DATA_COVERAGE,
     "Reported at": REPORTED_AT,
     "In metrics": IN_METRICS,
-    "Percentiles": PERCENTILES,
 }

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 import streamlit as st
 
-from dashboards import data, definitions
-from dashboards.data import SnapshotInfo
+from dashboards import definitions
+from dashboards.snapshot import ColumnDoc, SnapshotInfo
+from dashboards.sql import can_include_non_standard, filter_params
 
 KEY_DATES = "filter_dates"
 KEY_SEVERITIES = "filter_severities"
@@ -35,19 +37,11 @@ class Filters:
         """The period of equal length right before this one (for deltas)."""
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
 
-    def incident_args(self) -> dict[str, Any]:
-        """Keyword arguments of the `dashboards.data` query functions over incidents."""
-        return {
-            "start": self.start,
-            "end": self.end,
-            "severities": self.severities,
-            "include_non_standard": self.include_non_standard,
-            "incident_types": self.incident_types,
-        }
-
     def params(self) -> dict[str, Any]:
-        """The bound parameters of `data.FILTERED_INCIDENTS` for these filters."""
-        return data.filter_params(**self.incident_args())
+        """The bound parameters of `sql.FILTERED_INCIDENTS` for these filters."""
+        return filter_params(
+            self.start, self.end, self.severities, self.include_non_standard, self.incident_types
+        )
 
     def describe(self) -> str:
         """One line saying what the page shows, for the caption under its title."""
@@ -68,8 +62,9 @@ def default_period(info: SnapshotInfo) -> tuple[date, date]:
     return max(info.first_day, end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)), end
 
 
-def render_sidebar_filters(info: SnapshotInfo) -> Filters:
-    """Draw the filters in the sidebar, store the result in session state and return it."""
+def render_sidebar_filters(info: SnapshotInfo, docs: Mapping[str, ColumnDoc]) -> Filters:
+    """Draw the filters in the sidebar, store the result in session state and return it (`docs`: the
+    snapshot's dbt docs, for the help texts)."""
     assert info.first_day is not None and info.last_day is not None
     lowest, highest = info.first_day, max(info.last_day, date.today())
     state = st.session_state
@@ -82,6 +77,10 @@ def render_sidebar_filters(info: SnapshotInfo) -> Filters:
     state[KEY_SEVERITIES] = [s for s in state.get(KEY_SEVERITIES, []) if s in info.severities]
     state[KEY_INCIDENT_TYPES] = [t for t in state.get(KEY_INCIDENT_TYPES, []) if t in info.incident_types]
     state.setdefault(KEY_INCLUDE_NON_STANDARD, False)
+    # The toggle needs the mart to say which incidents it may add back; older snapshots do not.
+    toggle_usable = can_include_non_standard(info)
+    if not toggle_usable:
+        state[KEY_INCLUDE_NON_STANDARD] = False
 
     with st.sidebar:
         st.header("Filters")
@@ -90,7 +89,7 @@ def render_sidebar_filters(info: SnapshotInfo) -> Filters:
             min_value=lowest,
             max_value=highest,
             key=KEY_DATES,
-            help=definitions.REPORTED_AT,
+            help=definitions.REPORTED_AT.text(docs),
         )
         st.multiselect(
             "Severity",
@@ -109,7 +108,13 @@ def render_sidebar_filters(info: SnapshotInfo) -> Filters:
         st.toggle(
             "Include retrospective, test and tutorial incidents",
             key=KEY_INCLUDE_NON_STANDARD,
-            help=definitions.IN_METRICS,
+            disabled=not toggle_usable,
+            help=definitions.IN_METRICS.text(docs)
+            + (
+                ""
+                if toggle_usable
+                else "\n\nThis snapshot lacks `fct_incidents.is_status_in_metrics`: rebuild it."
+            ),
         )
         published = f"{info.published_at:%Y-%m-%d %H:%M} UTC" if info.published_at else "unknown"
         st.caption(f"Data published {published} · {info.incident_count:,} incidents in the snapshot.")

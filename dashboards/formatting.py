@@ -1,4 +1,4 @@
-"""Human-readable numbers for the dashboard (durations are stored in seconds, DESIGN §3)."""
+"""Human-readable numbers for the dashboard (durations are stored in seconds, docs/metrics.md#conventions)."""
 
 from __future__ import annotations
 

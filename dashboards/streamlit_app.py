@@ -2,20 +2,21 @@
 
 It is the frame around every page: page config, the global sidebar filters (stored in session state for
 the pages) and the navigation. Pages live in `app_pages/` and hold UI only; queries are in
-`dashboards/data.py` and read the published marts snapshot, never the live warehouse.
+`dashboards/queries/` (over `dashboards/sql.py` and `dashboards/snapshot.py`) and read the published marts
+snapshot, never the live warehouse.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data
 from dashboards.filters import render_sidebar_filters
+from dashboards.snapshot import current_snapshot, snapshot_docs, snapshot_info
 
 st.set_page_config(page_title="incident-lake", page_icon=":material/local_fire_department:", layout="wide")
 
-snapshot = data.current_snapshot()
-info = data.snapshot_info(snapshot.path, snapshot.version) if snapshot else None
+snapshot = current_snapshot()
+info = snapshot_info(snapshot.path, snapshot.version) if snapshot else None
 
 if info is None or not info.ready:
     # No snapshot (or an unusable one): a single first-run page instead of a traceback.
@@ -24,7 +25,8 @@ if info is None or not info.ready:
         position="hidden",
     )
 else:
-    render_sidebar_filters(info)
+    assert snapshot is not None  # a ready info comes from a snapshot
+    render_sidebar_filters(info, snapshot_docs(snapshot.path, snapshot.version))
     # Every page reads the filters with `current_filters()` (Data health ignores them).
     page = st.navigation(
         {

@@ -7,8 +7,9 @@ descriptions, which is resolved from the project's `{% docs %}` blocks), so PyYA
 
 What is taken from the contract, per model: its description, its primary key (the `primary_key` constraint,
 else the first `unique_combination_of_columns` test, else a column with a `unique` test), and per column the
-`data_type`, the description and whether it is non-null (a `not_null` constraint, an error-severity
-`not_null` test, or a primary-key column). Columns the contract does not list (a hand-made table, a column
+`data_type`, the description, whether it is non-null (a `not_null` constraint, an error-severity
+`not_null` test, or a primary-key column) and its privacy tag (`config: {meta: {privacy: ...}}`, see
+`exports.privacy.PRIVACY_TAGS`). Columns the contract does not list (a hand-made table, a column
 added without a contract) fall back to the warehouse type, so every exported column is described.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from exports.privacy import check_privacy_tag
 from exports.warehouse import ExportError
 
 # The repository's dbt project; the CLI and the Dagster asset pass it explicitly.
@@ -44,6 +46,7 @@ class ColumnContract:
     data_type: str | None
     description: str | None
     not_null: bool
+    privacy: str | None = None  # a tag of exports.privacy.PRIVACY_TAGS, or None
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def _model_contract(model: dict[str, Any], docs: dict[str, str], source: str) ->
             data_type=str(data_type) if data_type else None,
             description=_render(column.get("description"), docs),
             not_null=not_null,
+            privacy=_privacy_tag(column, f"{model['name']}.{name} ({source})"),
         )
     return ModelContract(
         name=str(model["name"]),
@@ -125,6 +129,15 @@ def _model_contract(model: dict[str, Any], docs: dict[str, str], source: str) ->
         source=source,
         columns=columns,
     )
+
+
+def _privacy_tag(column: dict[str, Any], where: str) -> str | None:
+    """The column's `meta.privacy`: under `config:` (where dbt 1.10+ wants it) or under the column."""
+    config = column.get("config")
+    meta = (config.get("meta") if isinstance(config, dict) else None) or column.get("meta")
+    tag = meta.get("privacy") if isinstance(meta, dict) else None
+    check_privacy_tag(tag, where)
+    return None if tag is None else str(tag)
 
 
 def _tests(node: dict[str, Any]) -> list[Any]:
@@ -137,7 +150,7 @@ def _is_error_test(test: Any, name: str) -> bool:
         return True
     if isinstance(test, dict) and name in test:
         body = test[name] if isinstance(test[name], dict) else {}
-        return (body.get("config") or {}).get("severity", "error") != "warn"
+        return bool((body.get("config") or {}).get("severity", "error") != "warn")
     return False
 
 

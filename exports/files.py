@@ -1,6 +1,6 @@
 """Parquet / CSV export of every mart, with a manifest, swapped into place atomically.
 
-Layout of an export folder `DIR` (DESIGN §3 "Exports"):
+Layout of an export folder `DIR` (docs/contract.md#exports):
 
     DIR/manifest.json
     DIR/<model>/month=YYYY-MM/<model>_0.parquet   fact tables (`fct_*` with a time column), Hive-partitioned
@@ -51,7 +51,14 @@ from exports.contracts import (
     model_json_schema,
     write_json,
 )
-from exports.privacy import ALGORITHM, HASH_KEY_ENV, EmailHasher, hashed_select_expr, load_hash_key
+from exports.privacy import (
+    ALGORITHM,
+    HASH_KEY_ENV,
+    EmailHasher,
+    column_privacy,
+    hashed_select_expr,
+    load_hash_key,
+)
 from exports.warehouse import (
     MARTS_SCHEMA,
     ExportError,
@@ -70,9 +77,6 @@ SCHEMAS_DIR = "schemas"
 # Folder names of the export itself: a mart of that name would collide with them.
 RESERVED_NAMES = frozenset({SCHEMAS_DIR, snapshots.SNAPSHOTS_DIR})
 
-# Slack message text stays in the warehouse unless asked for (DESIGN §3, `--include-message-text`).
-# No contracted mart carries message text today; this guards marts added later (e.g. a messages mart).
-MESSAGE_TEXT_COLUMNS = frozenset({"text", "message_text"})
 
 # Fact tables are partitioned by the month of their first time column found in this order.
 PARTITION_TIME_COLUMNS = ("reported_at", "occurred_at", "created_at")
@@ -155,7 +159,8 @@ def staging_paths(dest: Path) -> tuple[Path, Path]:
 
 
 def read_manifest(dest: Path) -> dict[str, Any]:
-    return json.loads((Path(dest) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads((Path(dest) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    return manifest
 
 
 # --- destination handling ---------------------------------------------------------------------------
@@ -261,7 +266,12 @@ def _write_export(
     models: dict[str, Any] = {}
     for table in tables:
         plan = plan_model(
-            con, table, options.fmt, options.include_message_text, hash_emails=options.hasher is not None
+            con,
+            table,
+            options.fmt,
+            options.include_message_text,
+            hash_emails=options.hasher is not None,
+            contract=options.contracts.get(table),
         )
         models[table] = _write_model(con, plan, root, options.fmt)
         models[table].update(_write_schema(plan, options.contracts.get(table), root))
@@ -352,20 +362,24 @@ def plan_model(
     include_message_text: bool,
     *,
     hash_emails: bool = False,
+    contract: ModelContract | None = None,
 ) -> ModelPlan:
+    """What to export of one mart: message text (`--include-message-text`, docs/contract.md#privacy) is
+    left out and emails hashed by the columns' privacy tags in `contract` (`exports.privacy`)."""
     described = con.execute(f"DESCRIBE {MARTS_SCHEMA}.{quote_ident(table)}").fetchall()
     all_columns = [(str(row[0]), str(row[1])) for row in described]
+    privacy = {name: column_privacy(name, contract) for name, _ in all_columns}
     kept = tuple(
         (name, dtype)
         for name, dtype in all_columns
-        if include_message_text or name.lower() not in MESSAGE_TEXT_COLUMNS
+        if include_message_text or privacy[name] != "message_text"
     )
     kept_names = {name for name, _ in kept}
     dropped = tuple(name for name, _ in all_columns if name not in kept_names)
     expressions: tuple[str, ...] = ()
     hashed: frozenset[str] = frozenset()
     if hash_emails:
-        rewritten = [(name, *hashed_select_expr(name, dtype)) for name, dtype in kept]
+        rewritten = [(name, *hashed_select_expr(name, dtype, privacy[name])) for name, dtype in kept]
         expressions = tuple(expr for _, expr, _ in rewritten)
         hashed = frozenset(name for name, _, whole in rewritten if whole)
     partition = _partition_source(table, kept) if fmt == "parquet" else None

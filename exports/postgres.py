@@ -4,7 +4,8 @@ Plain library code (no Dagster): the `exports/postgres_warehouse` asset and the 
 `export_to_postgres`.
 
 What lands where. Every table of the DuckDB schemas `raw` and `marts` (names starting with `_` are
-bookkeeping and stay home) becomes a table of the same name and schema in Postgres, with Postgres types
+bookkeeping and stay home), and the sync history `meta.sync_runs` (the source of the `sync_runs` mart),
+becomes a table of the same name and schema in Postgres, with Postgres types
 (`JSON` -> `jsonb`, `TIMESTAMP WITH TIME ZONE` -> `timestamptz`, `DOUBLE` -> `double precision`, nested
 types -> `jsonb`). `dbt build --target postgres` reads the `raw` tables as its sources (`dbt_env` gives
 the profile's variables for a DSN) and rebuilds `staging`, `intermediate` and `marts` there.
@@ -19,9 +20,9 @@ is opened read-only. Tables that an earlier export loaded but the warehouse no l
 (they carry the comment `EXPORT_COMMENT`); other tables in `raw`/`marts` are left alone. Views that depend
 on a replaced table (e.g. dbt's staging views on `raw.*`) are dropped with it: run dbt again afterwards.
 
-Slack message text (DESIGN §3: not exported unless asked for). `raw.slack_messages._record` holds the
-whole Slack message. Unless `include_message_text` is set, the keys that carry what people wrote are
-removed from each record before it leaves DuckDB: `text`, `blocks`, `attachments`, `files` (content),
+Slack message text (docs/contract.md#privacy: not exported unless asked for). `raw.slack_messages._record`
+holds the whole Slack message. Unless `include_message_text` is set, the keys that carry what people wrote
+are removed from each record before it leaves DuckDB: `text`, `blocks`, `attachments`, `files` (content),
 `root` (the parent of a broadcast reply, with its text), `message` and `previous_message` (edit events).
 Mart columns named like message text are left out the same way. No mart reads these keys, so
 `dbt build --target postgres` on the exported raw tables gives the same marts.
@@ -47,9 +48,14 @@ import pyarrow.csv as pa_csv
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from exports.contracts import DEFAULT_CONTRACTS_DIR, ModelContract, load_contracts
+from exports.privacy import column_privacy
 from exports.warehouse import ExportError, open_read_only, quote_ident
 
 SCHEMAS = ("raw", "marts")
+# Pipeline bookkeeping a mart is built from (dbt source `pipeline_meta`): loaded beside `raw`, so
+# `dbt build --target postgres` rebuilds `marts.fct_sync_runs` from it as DuckDB has it.
+META_TABLES = (("meta", "sync_runs"),)
 INCOMING_SUFFIX = "__incoming"
 EXPORT_COMMENT = "loaded by incident-lake export --postgres"
 # Any constant shared by every incident-lake export: the advisory lock that serializes them.
@@ -59,8 +65,6 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 SLACK_MESSAGES_TABLE = "slack_messages"
 SLACK_TEXT_KEYS = ("text", "blocks", "attachments", "files", "root", "message", "previous_message")
-# The same rule as the file export: a mart column holding message text stays home unless asked for.
-MESSAGE_TEXT_COLUMNS = frozenset({"text", "message_text"})
 
 # DuckDB type (as information_schema spells it) -> Postgres type; anything else is looked at below.
 _SCALAR_TYPES: dict[str, str] = {
@@ -218,19 +222,30 @@ def postgres_type(duckdb_type: str) -> str:
     return "jsonb"  # LIST, STRUCT, MAP, UNION, ARRAY: JSON is the faithful portable form
 
 
-def plan_tables(con: duckdb.DuckDBPyConnection, include_message_text: bool) -> list[TablePlan]:
-    """What to load: every non-bookkeeping table of `raw` and `marts`, in catalog order."""
+def plan_tables(
+    con: duckdb.DuckDBPyConnection,
+    include_message_text: bool,
+    contracts: dict[str, ModelContract] | None = None,
+) -> list[TablePlan]:
+    """What to load: every non-bookkeeping table of `raw` and `marts`, and `META_TABLES`, in catalog
+    order. As in the file
+    export, a mart column tagged `message_text` (`exports.privacy.column_privacy` over `contracts`, the
+    dbt YAML of the repository's marts by default) stays home unless `include_message_text`."""
+    if contracts is None:
+        contracts = load_contracts(DEFAULT_CONTRACTS_DIR)
     rows = con.execute(
         """
         SELECT c.table_schema, c.table_name, c.column_name, c.data_type
         FROM information_schema.columns AS c
         JOIN information_schema.tables AS t USING (table_catalog, table_schema, table_name)
         WHERE c.table_catalog = current_database()
-          AND c.table_schema IN ('raw', 'marts')
+          AND (c.table_schema IN ('raw', 'marts')
+               OR list_contains($meta_tables, c.table_schema || '.' || c.table_name))
           AND t.table_type = 'BASE TABLE'
           AND NOT starts_with(c.table_name, '_')
         ORDER BY c.table_schema DESC, c.table_name, c.ordinal_position
-        """
+        """,
+        {"meta_tables": [f"{schema}.{table}" for schema, table in META_TABLES]},
     ).fetchall()
     columns: dict[tuple[str, str], list[Column]] = {}
     for schema, table, column, data_type in rows:
@@ -238,7 +253,8 @@ def plan_tables(con: duckdb.DuckDBPyConnection, include_message_text: bool) -> l
     plans = []
     for (schema, table), cols in columns.items():
         if schema == "marts" and not include_message_text:
-            cols = [c for c in cols if c.name.lower() not in MESSAGE_TEXT_COLUMNS]
+            contract = contracts.get(table)
+            cols = [c for c in cols if column_privacy(c.name, contract) != "message_text"]
         expressions = [c.select_expression() for c in cols]
         if schema == "raw" and table == SLACK_MESSAGES_TABLE and not include_message_text:
             expressions = [

@@ -1,7 +1,8 @@
 """Paths and environment in one place.
 
 Everything the product reads from the environment (or a `.env` file) is declared here, with the
-defaults of DESIGN §3. Secrets are `SecretStr`, so they never print in a repr or a log line.
+defaults of docs/contract.md#configuration. Secrets are `SecretStr`, so they never print in a repr
+or a log line.
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ class Settings(BaseSettings):
     incident_lake_export_dir: Path = Path("data/exports")
     # The dashboard reads this published copy of the marts, never the live warehouse.
     incident_lake_published_db: Path | None = None
-
-    # `incident-lake export --postgres DSN` puts the DSN here (never into Dagster run config).
-    incident_lake_postgres_dsn: SecretStr | None = None
 
     # Seconds before a request with no answer is abandoned and retried.
     incident_lake_http_timeout: float = 30.0

@@ -21,7 +21,7 @@ st.caption(
     "the whole snapshot."
 )
 
-st.subheader("Last sync per source", help=definitions.SYNC_RUNS)
+st.subheader("Last sync per source", help=ctx.help(definitions.SYNC_RUNS))
 if info.has(queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS):
     syncs = queries.sync_status(snapshot)
     columns = st.columns(max(1, len(syncs)))
@@ -33,11 +33,9 @@ if info.has(queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS):
             "never"
             if pd.isna(last_ok)
             else format_age((reference_time - pd.Timestamp(last_ok)).total_seconds()) + " ago",
-            delta=None
-            if sync["last_status"] in queries.SUCCESS_STATUSES
-            else f"last run {sync['last_status']}",
+            delta=None if sync["last_is_success"] else f"last run {sync['last_status']}",
             delta_color="inverse",
-            help=definitions.SYNC_RUNS,
+            help=ctx.help(definitions.SYNC_RUNS),
             border=True,
         )
     components.table(
@@ -48,18 +46,15 @@ if info.has(queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS):
             "last_success_at": when("Last success (UTC)", format="YYYY-MM-DD HH:mm"),
             "last_started_at": when("Last run started (UTC)", format="YYYY-MM-DD HH:mm"),
             "last_status": "Last run status",
+            "last_is_success": None,
             "run_count": number("Runs"),
             "failed_count": number("Runs not ok"),
         },
     )
 else:
-    st.info(
-        "This snapshot carries no sync history (`marts._sync_runs`). The pipeline copies `meta.sync_runs` "
-        "into the snapshot when it publishes; rerun `incident-lake run` to get it.",
-        icon=":material/info:",
-    )
+    components.has_or_note(info, queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS, what="The sync history")
 
-st.subheader("Freshness", help=definitions.FRESHNESS)
+st.subheader("Freshness", help=ctx.help(definitions.FRESHNESS))
 fresh = queries.freshness(snapshot, info)
 if info.published_at is not None:
     fresh = fresh.assign(
@@ -78,14 +73,14 @@ components.table(
     },
 )
 
-st.subheader("Rows per table", help=definitions.ROW_COUNTS)
+st.subheader("Rows per table", help=ctx.help(definitions.ROW_COUNTS))
 components.table(
     queries.row_counts(snapshot, info),
     "row_counts",
     column_config={"table_name": "Table (marts)", "row_count": number("Rows", format="localized")},
 )
 
-st.subheader("Data coverage", help=definitions.DATA_COVERAGE)
+st.subheader("Data coverage", help=ctx.help(definitions.DATA_COVERAGE))
 if info.has(queries.COVERAGE):
     coverage = queries.coverage(snapshot)
     computable = queries.computable_share(coverage)
@@ -110,11 +105,16 @@ else:
     components.has_or_note(info, queries.COVERAGE, what="Data coverage")
 
 st.subheader("Definitions")
-st.caption("Every number of the dashboard and how it is computed (DESIGN §5, the metric ledger).")
-for name, text in definitions.LEDGER.items():
+st.caption(
+    "Every number of the dashboard: what the dashboard computes, then the dbt docs of the marts and columns "
+    "it rests on (copied into the snapshot when it was published; the metric ledger is docs/metrics.md)."
+)
+for name, definition in definitions.LEDGER.items():
     with st.expander(name):
-        st.markdown(text)
-ledger = pd.DataFrame({"metric": list(definitions.LEDGER), "definition": list(definitions.LEDGER.values())})
+        st.markdown(ctx.help(definition))
+ledger = pd.DataFrame(
+    {"metric": list(definitions.LEDGER), "definition": [ctx.help(d) for d in definitions.LEDGER.values()]}
+)
 st.download_button(
     "Download CSV",
     ledger.to_csv(index=False).encode("utf-8"),
@@ -124,3 +124,18 @@ st.download_button(
     on_click="ignore",
     key="download_definitions",
 )
+
+st.subheader("Marts and columns", help="The dbt description and privacy tag of every mart and column.")
+if ctx.docs:
+    components.table(
+        queries.mart_docs(ctx.docs),
+        "mart_definitions",
+        column_config={
+            "model_name": "Mart",
+            "column_name": "Column",
+            "privacy": "Privacy",
+            "description": st.column_config.TextColumn("dbt description", width="large"),
+        },
+    )
+else:
+    components.has_or_note(info, "meta.definitions", what="The dbt definitions")

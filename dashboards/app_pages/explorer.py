@@ -60,7 +60,9 @@ components.table(
         "mode": "Mode",
         "reported_at": st.column_config.DatetimeColumn("Reported (UTC)", format="YYYY-MM-DD HH:mm"),
         "resolved_at": st.column_config.DatetimeColumn("Resolved (UTC)", format="YYYY-MM-DD HH:mm"),
-        "time_to_resolve": st.column_config.TextColumn("Time to resolve", help=definitions.TIME_TO_RESOLVE),
+        "time_to_resolve": st.column_config.TextColumn(
+            "Time to resolve", help=ctx.help(definitions.TIME_TO_RESOLVE)
+        ),
         "lead_email": "Lead",
         "slack_channel_id": None,
         "zoom_meeting_id": None,
@@ -114,7 +116,7 @@ if not found.empty:
     facts[4].metric(
         "Time to resolve",
         format_duration(row.get("time_to_resolve_seconds")),
-        help=definitions.TIME_TO_RESOLVE,
+        help=ctx.help(definitions.TIME_TO_RESOLVE),
     )
     st.caption(
         f"Reported {row['reported_at']:%Y-%m-%d %H:%M} UTC"
@@ -137,14 +139,15 @@ if not found.empty:
         ),
         strict=True,
     ):
-        if links[key]:
-            column.link_button(label, links[key], icon=":material/open_in_new:", width="stretch")
+        url = links[key]
+        if url:
+            column.link_button(label, url, icon=":material/open_in_new:", width="stretch")
         else:
             column.button(
                 label, disabled=True, width="stretch", key=f"no_{key}", help="No link for this incident."
             )
 
-    st.subheader("Timeline", help=definitions.TIMELINE)
+    st.subheader("Timeline", help=ctx.help(definitions.TIMELINE))
     if components.has_or_note(
         info,
         "fct_incident_timeline",
@@ -172,7 +175,8 @@ if not found.empty:
         components.table(
             events,
             f"timeline_{row['reference']}",
-            None,
+            ctx,
+            period_in_file_name=False,
             height=400,
             column_config={
                 "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),

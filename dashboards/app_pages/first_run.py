@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from dashboards import data
+from dashboards.snapshot import current_snapshot, snapshot_info
 from pipelines.settings import get_settings
 
 published_path = get_settings().published_path
-snapshot = data.current_snapshot()
-info = data.snapshot_info(snapshot.path, snapshot.version) if snapshot else None
+snapshot = current_snapshot()
+info = snapshot_info(snapshot.path, snapshot.version) if snapshot else None
 
 st.title("incident-lake")
 st.subheader("No data yet")

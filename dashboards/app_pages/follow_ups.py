@@ -23,27 +23,33 @@ if components.has_or_note(info, "fct_follow_ups", *queries.FOLLOW_UP_COLUMNS, wh
     completed, counted = int(summary.get("completed_count") or 0), int(summary.get("counted_count") or 0)
     total_col, open_col, age_col, rate_col = st.columns(4)
     total_col.metric(
-        "Follow-ups", int(summary.get("follow_up_count") or 0), help=definitions.FOLLOW_UP_OPEN, border=True
+        "Follow-ups",
+        int(summary.get("follow_up_count") or 0),
+        help=ctx.help(definitions.FOLLOW_UP_OPEN),
+        border=True,
     )
     open_col.metric(
-        "Open follow-ups", int(summary.get("open_count") or 0), help=definitions.FOLLOW_UP_OPEN, border=True
+        "Open follow-ups",
+        int(summary.get("open_count") or 0),
+        help=ctx.help(definitions.FOLLOW_UP_OPEN),
+        border=True,
     )
     age_col.metric(
         "Median age of open",
         format_duration(summary.get("open_median_age_seconds")),
-        help=definitions.FOLLOW_UP_OPEN,
+        help=ctx.help(definitions.FOLLOW_UP_OPEN),
         border=True,
     )
     rate_col.metric(
         "Completion rate",
         components.percent(completed, counted),
-        help=definitions.FOLLOW_UP_COMPLETION,
+        help=ctx.help(definitions.FOLLOW_UP_COMPLETION),
         border=True,
     )
 
     open_rows = queries.open_follow_ups(snapshot, filters, as_of)
     owners = queries.open_by_owner(open_rows)
-    st.subheader("Open follow-ups by age and owner", help=definitions.FOLLOW_UP_OPEN)
+    st.subheader("Open follow-ups by age and owner", help=ctx.help(definitions.FOLLOW_UP_OPEN))
     if not open_rows.empty:
         left, right = st.columns(2)
         components.chart(charts.open_follow_ups_by_age(open_rows, queries.AGE_BUCKETS), left)
@@ -69,7 +75,7 @@ if components.has_or_note(info, "fct_follow_ups", *queries.FOLLOW_UP_COLUMNS, wh
         empty_text="No open follow-ups for the filtered incidents.",
     )
 
-    st.subheader("Completion rate by severity", help=definitions.FOLLOW_UP_COMPLETION)
+    st.subheader("Completion rate by severity", help=ctx.help(definitions.FOLLOW_UP_COMPLETION))
     rates = queries.completion_by_severity(snapshot, filters, as_of)
     if not rates.empty:
         components.chart(charts.completion_by_severity(rates, list(info.severities)))
@@ -93,7 +99,7 @@ if components.has_or_note(info, "fct_follow_ups", *queries.FOLLOW_UP_COLUMNS, wh
         },
     )
 
-    st.subheader("Open follow-ups", help=definitions.FOLLOW_UP_OPEN)
+    st.subheader("Open follow-ups", help=ctx.help(definitions.FOLLOW_UP_OPEN))
     components.table(
         open_rows.assign(age=open_rows["age_seconds"].map(format_duration)).drop(
             columns=["age_seconds", "incident_id", "follow_up_id"]

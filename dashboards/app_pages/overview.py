@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboards import charts, components, data, definitions
+from dashboards import charts, components, definitions
 from dashboards.formatting import format_duration, format_duration_delta
+from dashboards.queries import overview as queries
 
 ctx = components.page_context()
 snapshot, info, filters = ctx.snapshot, ctx.info, ctx.filters
@@ -11,8 +12,8 @@ previous = filters.previous_period()
 # Compare only with a previous period the snapshot fully covers; a partial one would fake a trend.
 comparable = info.first_day is not None and previous.start >= info.first_day
 
-current = data.headline(snapshot.path, snapshot.version, **filters.incident_args())
-before = data.headline(snapshot.path, snapshot.version, **previous.incident_args()) if comparable else None
+current = queries.headline(snapshot, info, filters)
+before = queries.headline(snapshot, info, previous) if comparable else None
 
 components.page_header(
     "Overview",
@@ -29,13 +30,13 @@ count_col.metric(
     delta=None if before is None else current["incident_count"] - before["incident_count"],
     delta_color="inverse",
     delta_description=delta_description,
-    help=definitions.INCIDENT_COUNT,
+    help=ctx.help(definitions.INCIDENT_COUNT),
     border=True,
 )
 for column, label, key, help_text in (
-    (median_col, "MTTR median", "mttr_median_seconds", definitions.MTTR_MEDIAN),
-    (mean_col, "MTTR mean", "mttr_mean_seconds", definitions.MTTR_MEAN),
-    (p90_col, "MTTR p90", "mttr_p90_seconds", definitions.MTTR_P90),
+    (median_col, "MTTR median", "mttr_median_seconds", ctx.help(definitions.MTTR_MEDIAN)),
+    (mean_col, "MTTR mean", "mttr_mean_seconds", ctx.help(definitions.MTTR_MEAN)),
+    (p90_col, "MTTR p90", "mttr_p90_seconds", ctx.help(definitions.MTTR_P90)),
 ):
     column.metric(
         label,
@@ -52,17 +53,23 @@ if ci_low is not None and ci_high is not None:
     st.caption(
         f"MTTR median 95% confidence interval: {format_duration(ci_low)} – {format_duration(ci_high)} "
         f"({current['duration_count']} incidents with a duration).",
-        help=definitions.MEDIAN_CI,
+        help=ctx.help(definitions.MEDIAN_CI),
+    )
+elif current["ranks_cover_sample"]:  # dbt's table lists the sample size, without ranks: too small
+    st.caption(
+        f"Too few durations ({current['duration_count']}) for a confidence interval of the median.",
+        help=ctx.help(definitions.MEDIAN_CI),
     )
 else:
     st.caption(
-        f"Too few durations ({current['duration_count']}) for a confidence interval of the median.",
-        help=definitions.MEDIAN_CI,
+        "No confidence interval for the median: dbt's rank table (`marts.dim_median_confidence_ranks`) "
+        f"does not list a sample of {current['duration_count']} durations in this snapshot.",
+        help=ctx.help(definitions.MEDIAN_CI),
     )
 
-if components.has_or_note(info, "fct_pagerduty_incidents", *data.PAGERDUTY_COLUMNS, what="MTTA"):
-    pages = data.mtta(snapshot, filters.start, filters.end)
-    pages_before = data.mtta(snapshot, previous.start, previous.end) if comparable else None
+if components.has_or_note(info, "fct_pagerduty_incidents", *queries.PAGERDUTY_COLUMNS, what="MTTA"):
+    pages = queries.mtta(snapshot, filters.start, filters.end)
+    pages_before = queries.mtta(snapshot, previous.start, previous.end) if comparable else None
     page_col, *mtta_cols = st.columns(4)
     page_col.metric(
         "Pages",
@@ -70,7 +77,7 @@ if components.has_or_note(info, "fct_pagerduty_incidents", *data.PAGERDUTY_COLUM
         delta=None if pages_before is None else int(pages["page_count"] - pages_before["page_count"]),
         delta_color="inverse",
         delta_description=delta_description,
-        help=definitions.PAGE_COUNT,
+        help=ctx.help(definitions.PAGE_COUNT),
         border=True,
     )
     for column, label, key in zip(
@@ -85,11 +92,11 @@ if components.has_or_note(info, "fct_pagerduty_incidents", *data.PAGERDUTY_COLUM
             delta=None if pages_before is None else format_duration_delta(pages[key], pages_before[key]),
             delta_color="inverse",
             delta_description=delta_description,
-            help=definitions.MTTA,
+            help=ctx.help(definitions.MTTA),
             border=True,
         )
 
-monthly = data.monthly_by_severity(snapshot.path, snapshot.version, **filters.incident_args())
+monthly = queries.monthly_by_severity(snapshot, filters)
 if monthly.empty:
     st.info("No incidents match the filters in this period.")
 else:
@@ -98,15 +105,14 @@ else:
     left.altair_chart(charts.incidents_per_month(monthly, severity_order), width="stretch")
     right.altair_chart(charts.mttr_median_per_month(monthly, severity_order), width="stretch")
 
-st.subheader("MTTR by month and severity", help=definitions.METRICS_MTTR_TABLE)
-st.caption(definitions.METRICS_MTTR_TABLE)
-with_ci = info.has("metrics_mttr", *data.MTTR_CI_COLUMNS)
-table = data.metrics_mttr(
-    snapshot.path, snapshot.version, filters.start, filters.end, filters.severities, with_ci=with_ci
-)
+st.subheader("MTTR by month and severity", help=ctx.help(definitions.METRICS_MTTR_TABLE))
+st.caption(ctx.help(definitions.METRICS_MTTR_TABLE))
+with_ci = info.has("metrics_mttr", *queries.MTTR_CI_COLUMNS)
+table = queries.metrics_mttr(snapshot, filters, with_ci=with_ci)
 duration_columns = ("mttr_mean_seconds", "mttr_median_seconds", "mttr_p90_seconds")
 hours = {
-    c: c.replace("_seconds", "_hours") for c in duration_columns + (data.MTTR_CI_COLUMNS if with_ci else ())
+    c: c.replace("_seconds", "_hours")
+    for c in duration_columns + (queries.MTTR_CI_COLUMNS if with_ci else ())
 }
 components.table(
     table.assign(**{h: table[s] / 3600 for s, h in hours.items()}).drop(columns=list(hours)),
@@ -121,11 +127,11 @@ components.table(
         "mttr_mean_hours": st.column_config.NumberColumn("Mean (h)", format="%.1f"),
         "mttr_median_hours": st.column_config.NumberColumn("Median (h)", format="%.1f"),
         "mttr_p90_hours": st.column_config.NumberColumn("p90 (h)", format="%.1f"),
-        "median_ci_lower_hours": st.column_config.NumberColumn(
-            "Median CI low (h)", format="%.1f", help=definitions.MEDIAN_CI
+        "mttr_median_ci_lower_hours": st.column_config.NumberColumn(
+            "Median CI low (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
         ),
-        "median_ci_upper_hours": st.column_config.NumberColumn(
-            "Median CI high (h)", format="%.1f", help=definitions.MEDIAN_CI
+        "mttr_median_ci_upper_hours": st.column_config.NumberColumn(
+            "Median CI high (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
         ),
     },
 )

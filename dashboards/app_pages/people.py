@@ -16,26 +16,30 @@ number = st.column_config.NumberColumn
 components.page_header("People and roles", ctx)
 
 # ---------------------------------------------------------------------------------------- lead load
-st.subheader("Lead load", help=definitions.LEAD_LOAD)
+st.subheader("Lead load", help=ctx.help(definitions.LEAD_LOAD))
 leads = queries.lead_summary(snapshot, filters)
 incidents = int(leads.get("incident_count") or 0)
 with_lead = int(leads.get("with_lead_count") or 0)
 lead_col, count_col, share_col, ttl_col = st.columns(4)
-lead_col.metric("Incident leads", int(leads.get("lead_count") or 0), help=definitions.LEAD_LOAD, border=True)
-count_col.metric("Incidents without a lead", incidents - with_lead, help=definitions.LEAD_LOAD, border=True)
+lead_col.metric(
+    "Incident leads", int(leads.get("lead_count") or 0), help=ctx.help(definitions.LEAD_LOAD), border=True
+)
+count_col.metric(
+    "Incidents without a lead", incidents - with_lead, help=ctx.help(definitions.LEAD_LOAD), border=True
+)
 share_col.metric(
-    "Incidents with a lead", components.percent(with_lead, incidents), help=definitions.LEAD_LOAD, border=True
+    "Incidents with a lead",
+    components.percent(with_lead, incidents),
+    help=ctx.help(definitions.LEAD_LOAD),
+    border=True,
 )
 
-has_timeline = info.has("fct_incident_timeline", *queries.TIMELINE_COLUMNS)
-assigned_at = info.has("fct_incident_roles", "incident_id", "role_type", "assigned_at")
-lead_times = (
-    queries.time_to_lead(snapshot, filters, assigned_at=assigned_at) if has_timeline or assigned_at else None
-)
+has_response = info.has(queries.RESPONSE, *queries.RESPONSE_COLUMNS)
+lead_times = queries.time_to_lead(snapshot, filters) if has_response else None
 ttl_col.metric(
     "Time to lead (median)",
     format_duration(lead_times["seconds_to_lead"].median()) if lead_times is not None else "—",
-    help=definitions.TIME_TO_LEAD,
+    help=ctx.help(definitions.TIME_TO_LEAD),
     border=True,
 )
 
@@ -68,7 +72,7 @@ components.table(
 )
 
 # ------------------------------------------------------------------------------------ role coverage
-st.subheader("Role coverage", help=definitions.ROLE_COVERAGE)
+st.subheader("Role coverage", help=ctx.help(definitions.ROLE_COVERAGE))
 if components.has_or_note(
     info, "fct_incident_roles", "incident_id", "role_name", "person_email", what="Role coverage"
 ):
@@ -100,22 +104,11 @@ if components.has_or_note(
     )
 
 # ------------------------------------------------------------------------------------ time to lead
-st.subheader("Time to lead", help=definitions.TIME_TO_LEAD)
+st.subheader("Time to lead", help=ctx.help(definitions.TIME_TO_LEAD))
 if lead_times is None:
-    components.has_or_note(info, "fct_incident_timeline", *queries.TIMELINE_COLUMNS, what="Time to lead")
+    components.has_or_note(info, queries.RESPONSE, *queries.RESPONSE_COLUMNS, what="Time to lead")
 else:
-    per_severity = (
-        lead_times.fillna({"severity_name": "(no severity)"})
-        .groupby("severity_name", as_index=False, dropna=False)
-        .agg(
-            severity_rank=("severity_rank", "max"),
-            incident_count=("incident_id", "count"),
-            median_seconds=("seconds_to_lead", "median"),
-            p90_seconds=("seconds_to_lead", lambda s: s.quantile(0.9)),
-        )
-        .sort_values("severity_rank", ascending=False, na_position="last")
-        .drop(columns=["severity_rank"])
-    )
+    per_severity = queries.time_to_lead_by_severity(lead_times)
     components.table(
         per_severity.assign(
             median=per_severity["median_seconds"].map(format_duration),
@@ -133,7 +126,7 @@ else:
     )
 
 # ----------------------------------------------------------------------------------------- workload
-st.subheader("Responder workload per person and week", help=definitions.WORKLOAD)
+st.subheader("Responder workload per person and week", help=ctx.help(definitions.WORKLOAD))
 if components.has_or_note(
     info, "metrics_responder_workload", *queries.WORKLOAD_COLUMNS, what="Responder workload"
 ):
@@ -165,7 +158,7 @@ if components.has_or_note(
     st.caption("The CSV holds one row per person and week (the mart's own grain).")
 
 # ------------------------------------------------------------------------------------------- pages
-st.subheader("Out-of-hours and sleep-hour pages", help=definitions.PAGE_HEATMAP)
+st.subheader("Out-of-hours and sleep-hour pages", help=ctx.help(definitions.PAGE_HEATMAP))
 if components.has_or_note(info, "fct_incident_timeline", *queries.TIMELINE_COLUMNS, what="The page heatmap"):
     heat = queries.page_heatmap(snapshot, filters, info.has("dim_people", "person_email", "timezone"))
     total = int(heat["page_count"].sum())
@@ -177,19 +170,18 @@ if components.has_or_note(info, "fct_incident_timeline", *queries.TIMELINE_COLUM
         ].sum()
     )
     pages_col, ooh_col, sleep_col = st.columns(3)
-    pages_col.metric("Pages to people", total, help=definitions.PAGE_HEATMAP, border=True)
+    pages_col.metric("Pages to people", total, help=ctx.help(definitions.PAGE_HEATMAP), border=True)
     ooh_col.metric(
-        "Out of hours", components.percent(out_of_hours, total), help=definitions.PAGE_HEATMAP, border=True
+        "Out of hours",
+        components.percent(out_of_hours, total),
+        help=ctx.help(definitions.PAGE_HEATMAP),
+        border=True,
     )
     sleep_col.metric(
-        "In sleep hours", components.percent(sleep, total), help=definitions.PAGE_HEATMAP, border=True
+        "In sleep hours",
+        components.percent(sleep, total),
+        help=ctx.help(definitions.PAGE_HEATMAP),
+        border=True,
     )
     components.chart(charts.page_heatmap(heat))
-    by_weekday = (
-        heat.pivot_table(index="weekday", columns="hour", values="page_count", fill_value=0, aggfunc="sum")
-        .reindex(index=range(1, 8), columns=range(24), fill_value=0)
-        .astype(int)
-    )
-    by_weekday.columns = [f"{h:02d}h" for h in by_weekday.columns]
-    by_weekday.insert(0, "weekday", ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
-    components.table(by_weekday, "pages_by_local_hour", ctx, download=heat)
+    components.table(queries.pages_by_weekday(heat), "pages_by_local_hour", ctx, download=heat)

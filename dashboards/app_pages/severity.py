@@ -13,32 +13,35 @@ hours = st.column_config.NumberColumn
 
 components.page_header("Severity", ctx)
 
-summary = queries.by_severity(snapshot, filters)
+summary = queries.by_severity(snapshot, info, filters)
 if summary.empty:
     st.info("No incidents match the filters in this period.")
 else:
     most_severe = summary.iloc[0]
     total_col, top_col, share_col = st.columns(3)
     total_col.metric(
-        "Incidents", int(summary["incident_count"].sum()), help=definitions.INCIDENT_COUNT, border=True
+        "Incidents",
+        int(summary["incident_count"].sum()),
+        help=ctx.help(definitions.INCIDENT_COUNT),
+        border=True,
     )
     top_col.metric(
         f"{most_severe['severity']} incidents",
         int(most_severe["incident_count"]),
-        help=definitions.SEVERITY_DISTRIBUTION,
+        help=ctx.help(definitions.SEVERITY_DISTRIBUTION),
         border=True,
     )
     share_col.metric(
         f"Share {most_severe['severity']}",
         f"{most_severe['incident_share']:.0%}",
-        help=definitions.SEVERITY_DISTRIBUTION,
+        help=ctx.help(definitions.SEVERITY_DISTRIBUTION),
         border=True,
     )
     left, right = st.columns(2)
     components.chart(charts.severity_distribution(summary, severity_order), left)
     components.chart(charts.mttr_by_severity(summary, severity_order), right)
 
-st.subheader("MTTR by severity", help=definitions.MTTR_BY_SEVERITY)
+st.subheader("MTTR by severity", help=ctx.help(definitions.MTTR_BY_SEVERITY))
 components.table(
     summary.drop(columns=["severity_rank"])
     .assign(
@@ -62,12 +65,16 @@ components.table(
         "mttr_mean_hours": hours("Mean (h)", format="%.1f"),
         "mttr_median_hours": hours("Median (h)", format="%.1f"),
         "mttr_p90_hours": hours("p90 (h)", format="%.1f"),
-        "median_ci_low_hours": hours("Median CI low (h)", format="%.1f", help=definitions.MEDIAN_CI),
-        "median_ci_high_hours": hours("Median CI high (h)", format="%.1f", help=definitions.MEDIAN_CI),
+        "median_ci_low_hours": hours(
+            "Median CI low (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
+        ),
+        "median_ci_high_hours": hours(
+            "Median CI high (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
+        ),
     },
 )
 
-st.subheader("Time at each severity", help=definitions.TIME_AT_SEVERITY)
+st.subheader("Time at each severity", help=ctx.help(definitions.TIME_AT_SEVERITY))
 if components.has_or_note(
     info, queries.SEVERITY_PERIODS, *queries.SEVERITY_PERIOD_COLUMNS, what="Time at each severity"
 ):
@@ -92,23 +99,23 @@ if components.has_or_note(
         },
     )
 
-    st.subheader("Severity changes", help=definitions.SEVERITY_CHANGES)
+    st.subheader("Severity changes", help=ctx.help(definitions.SEVERITY_CHANGES))
     changes = queries.severity_changes(snapshot, filters)
     changed = queries.changed_incident_count(snapshot, filters)
     changed_col, up_col, down_col = st.columns(3)
     changed_col.metric(
-        "Incidents that changed severity", changed, help=definitions.SEVERITY_CHANGES, border=True
+        "Incidents that changed severity", changed, help=ctx.help(definitions.SEVERITY_CHANGES), border=True
     )
     up_col.metric(
         "Upgrades",
         int(changes.loc[changes["direction"] == "upgrade", "change_count"].sum()),
-        help=definitions.SEVERITY_CHANGES,
+        help=ctx.help(definitions.SEVERITY_CHANGES),
         border=True,
     )
     down_col.metric(
         "Downgrades",
         int(changes.loc[changes["direction"] == "downgrade", "change_count"].sum()),
-        help=definitions.SEVERITY_CHANGES,
+        help=ctx.help(definitions.SEVERITY_CHANGES),
         border=True,
     )
     components.table(

@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from dashboards.data import FILTERED_INCIDENTS, Snapshot, query_snapshot, query_snapshot_row
 from dashboards.filters import Filters
+from dashboards.snapshot import Snapshot
+from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, query_snapshot_row
 
 LIST_LIMIT = 1000
 LIST_COLUMNS = (

@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from dashboards.data import FILTERED_INCIDENTS, NO_SEVERITY, Snapshot, query_snapshot, query_snapshot_row
 from dashboards.filters import Filters
+from dashboards.snapshot import NO_SEVERITY, Snapshot
+from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, query_snapshot_row
 
 FOLLOW_UP_COLUMNS = (
     "follow_up_id",
@@ -19,8 +20,9 @@ FOLLOW_UP_COLUMNS = (
     "assignee_email",
     "created_at",
     "completed_at",
+    "is_open",
+    "is_completed",
 )
-CLOSED_STATUSES = ("completed", "not_doing", "deleted")
 NO_OWNER = "(no owner)"
 NO_PRIORITY = "(no priority)"
 AGE_BUCKETS = ("< 7 days", "7–30 days", "30–90 days", "> 90 days")
@@ -33,7 +35,6 @@ _FOLLOW_UPS = f"""
             f.reference,
             coalesce(f.severity_name, $no_severity_label) AS severity,
             f.severity_rank,
-            u.status NOT IN ('completed', 'not_doing', 'deleted') AS is_open,
             greatest(0, epoch($as_of::TIMESTAMPTZ - u.created_at)) AS age_seconds
         FROM marts.fct_follow_ups AS u
         JOIN filtered AS f ON f.incident_id = u.incident_id
@@ -53,7 +54,7 @@ def summary(snapshot: Snapshot, filters: Filters, as_of: datetime) -> dict[str, 
         SELECT
             count(*) AS follow_up_count,
             count(*) FILTER (WHERE is_open) AS open_count,
-            count(*) FILTER (WHERE status = 'completed') AS completed_count,
+            count(*) FILTER (WHERE is_completed) AS completed_count,
             count(*) FILTER (WHERE status <> 'deleted') AS counted_count,
             quantile_cont(age_seconds, 0.5) FILTER (WHERE is_open) AS open_median_age_seconds
         FROM follow_ups
@@ -115,12 +116,12 @@ def completion_by_severity(snapshot: Snapshot, filters: Filters, as_of: datetime
             severity,
             max(severity_rank) AS severity_rank,
             count(*) FILTER (WHERE status <> 'deleted') AS follow_up_count,
-            count(*) FILTER (WHERE status = 'completed') AS completed_count,
+            count(*) FILTER (WHERE is_completed) AS completed_count,
             count(*) FILTER (WHERE is_open) AS open_count,
             count(*) FILTER (WHERE status = 'not_doing') AS not_doing_count,
-            count(*) FILTER (WHERE status = 'completed')
+            count(*) FILTER (WHERE is_completed)
                 / nullif(count(*) FILTER (WHERE status <> 'deleted'), 0) AS completion_rate,
-            quantile_cont(epoch(completed_at - created_at), 0.5) FILTER (WHERE status = 'completed')
+            quantile_cont(epoch(completed_at - created_at), 0.5) FILTER (WHERE is_completed)
                 AS median_seconds_to_complete
         FROM follow_ups
         GROUP BY severity

@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
-from dashboards.data import Snapshot, SnapshotInfo, query_snapshot
+from dashboards.snapshot import ColumnDoc, Snapshot, SnapshotInfo
+from dashboards.sql import query_snapshot
 
-# `exports/publish.py` copies `meta.sync_runs` of the warehouse into the snapshot under this name.
-SYNC_RUNS = "_sync_runs"
-SYNC_RUN_COLUMNS = ("source", "started_at", "finished_at", "status")
-SUCCESS_STATUSES = ("ok", "success", "succeeded", "completed")
+# The sync history mart (dbt_project/models/marts/operations/fct_sync_runs.sql): one row per run and source.
+SYNC_RUNS = "fct_sync_runs"
+SYNC_RUN_COLUMNS = ("source", "started_at", "finished_at", "status", "is_success")
 COVERAGE = "metrics_data_coverage"
 
 
 def sync_status(snapshot: Snapshot) -> pd.DataFrame:
-    """Per source: the last successful sync, and the last run whatever its outcome."""
+    """Per source: the last successful sync (`is_success`, dbt's rule), the last run whatever its
+    outcome, and the counts of runs and of runs not successful."""
     return query_snapshot(
         snapshot,
         f"""
-        WITH runs AS (
-            SELECT *, lower(status) IN (SELECT unnest($success::VARCHAR[])) AS succeeded
-            FROM marts.{SYNC_RUNS}
-        ),
-        last_run AS (
-            SELECT source, arg_max(status, started_at) AS last_status, max(started_at) AS last_started_at
-            FROM runs GROUP BY source
+        WITH last_run AS (
+            SELECT source, arg_max(status, started_at) AS last_status,
+                   arg_max(is_success, started_at) AS last_is_success, max(started_at) AS last_started_at
+            FROM marts.{SYNC_RUNS} GROUP BY source
         )
         SELECT
             l.source,
-            max(r.finished_at) FILTER (WHERE r.succeeded) AS last_success_at,
+            max(r.finished_at) FILTER (WHERE r.is_success) AS last_success_at,
             l.last_started_at,
             l.last_status,
+            l.last_is_success,
             count(*) AS run_count,
-            count(*) FILTER (WHERE NOT r.succeeded) AS failed_count
+            count(*) FILTER (WHERE NOT r.is_success) AS failed_count
         FROM last_run AS l
-        JOIN runs AS r ON r.source = l.source
-        GROUP BY l.source, l.last_started_at, l.last_status
+        JOIN marts.{SYNC_RUNS} AS r ON r.source = l.source
+        GROUP BY l.source, l.last_started_at, l.last_status, l.last_is_success
         ORDER BY l.source
         """,
-        {"success": list(SUCCESS_STATUSES)},
     )
 
 
@@ -106,3 +106,18 @@ def computable_share(coverage_rows: pd.DataFrame) -> pd.DataFrame:
             "coverage": grouped["computable_count"] / totals,
         }
     )
+
+
+def mart_docs(docs: Mapping[str, ColumnDoc]) -> pd.DataFrame:
+    """The snapshot's dbt docs as rows (model_name, column_name, privacy, description); a mart's own row
+    has an empty column_name and comes before its columns."""
+    rows = [
+        {
+            "model_name": key.split(".", 1)[0],
+            "column_name": key.split(".", 1)[1] if "." in key else "",
+            "privacy": doc.privacy or "",
+            "description": doc.description or "",
+        }
+        for key, doc in docs.items()
+    ]
+    return pd.DataFrame(rows, columns=["model_name", "column_name", "privacy", "description"])

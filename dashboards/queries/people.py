@@ -6,8 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from dashboards.data import FILTERED_INCIDENTS, Snapshot, query_snapshot, query_snapshot_row
 from dashboards.filters import Filters
+from dashboards.snapshot import NO_SEVERITY, Snapshot
+from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, query_snapshot_row
 
 WORKLOAD_COLUMNS = (
     "person_email",
@@ -20,6 +21,9 @@ WORKLOAD_COLUMNS = (
     "workload_minutes",
 )
 TIMELINE_COLUMNS = ("incident_id", "occurred_at", "source", "event_type", "person_email")
+# Where dbt measures how fast the lead engaged.
+RESPONSE = "fct_incident_response"
+RESPONSE_COLUMNS = ("incident_id", "seconds_to_lead_engaged")
 PAGE_EVENT_TYPE = "notify_log_entry"
 
 
@@ -90,36 +94,21 @@ def role_coverage(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     )
 
 
-def time_to_lead(snapshot: Snapshot, filters: Filters, assigned_at: bool) -> pd.DataFrame:
-    """Per filtered incident with a lead: seconds from reported_at to the lead's assignment (when the
-    roles mart has `assigned_at`) or else to the lead's first event in the timeline; 0 when earlier."""
-    if assigned_at:
-        start_of_lead = """
-            SELECT r.incident_id, min(r.assigned_at) AS lead_at
-            FROM marts.fct_incident_roles AS r
-            JOIN filtered AS f ON f.incident_id = r.incident_id AND r.role_type = 'lead'
-            GROUP BY r.incident_id
-        """
-    else:
-        start_of_lead = """
-            SELECT t.incident_id, min(t.occurred_at) AS lead_at
-            FROM marts.fct_incident_timeline AS t
-            JOIN filtered AS f ON f.incident_id = t.incident_id AND t.person_email = f.lead_email
-            GROUP BY t.incident_id
-        """
+def time_to_lead(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Per filtered incident whose lead engaged: incident_id, severity_name, severity_rank and
+    seconds_to_lead (dbt's `fct_incident_response.seconds_to_lead_engaged`, its one definition)."""
     return query_snapshot(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS},
-        lead_start AS ({start_of_lead})
+        WITH {FILTERED_INCIDENTS}
         SELECT
             f.incident_id,
             f.severity_name,
             f.severity_rank,
-            greatest(0, epoch(l.lead_at - f.reported_at)) AS seconds_to_lead
+            r.seconds_to_lead_engaged AS seconds_to_lead
         FROM filtered AS f
-        JOIN lead_start AS l ON l.incident_id = f.incident_id
-        WHERE l.lead_at IS NOT NULL
+        JOIN marts.{RESPONSE} AS r ON r.incident_id = f.incident_id
+        WHERE r.seconds_to_lead_engaged IS NOT NULL
         """,
         filters.params(),
     )
@@ -202,3 +191,37 @@ def is_sleep_hour(hour: int) -> bool:
 def is_out_of_hours(weekday: int, hour: int) -> bool:
     """Sleep hours, weekends (ISO 6 and 7), or a weekday evening (18:00–22:00), local time."""
     return is_sleep_hour(hour) or weekday >= 6 or hour >= 18
+
+
+def time_to_lead_by_severity(lead_times: pd.DataFrame) -> pd.DataFrame:
+    """`time_to_lead` rows per severity (most severe first, no severity last): incident_count,
+    median_seconds and p90_seconds (linear interpolation) of seconds_to_lead."""
+    return (
+        lead_times.fillna({"severity_name": NO_SEVERITY})
+        .groupby("severity_name", as_index=False, dropna=False)
+        .agg(
+            severity_rank=("severity_rank", "max"),
+            incident_count=("incident_id", "count"),
+            median_seconds=("seconds_to_lead", "median"),
+            p90_seconds=("seconds_to_lead", lambda s: s.quantile(0.9)),
+        )
+        .sort_values("severity_rank", ascending=False, na_position="last")
+        .drop(columns=["severity_rank"])
+        .reset_index(drop=True)
+    )
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def pages_by_weekday(heat: pd.DataFrame) -> pd.DataFrame:
+    """The `page_heatmap` counts as a weekday × hour grid: a `weekday` column (Mon…Sun), then one
+    column per local hour (`00h`…`23h`), zeros where nobody was paged."""
+    grid = (
+        heat.pivot_table(index="weekday", columns="hour", values="page_count", fill_value=0, aggfunc="sum")
+        .reindex(index=range(1, 8), columns=range(24), fill_value=0)
+        .astype(int)
+    )
+    grid.columns = [f"{h:02d}h" for h in grid.columns]
+    grid.insert(0, "weekday", list(WEEKDAYS))
+    return grid.reset_index(drop=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboards.data import FILTERED_INCIDENTS, NO_SEVERITY, Snapshot, median_ci, query_snapshot
 from dashboards.filters import Filters
+from dashboards.snapshot import NO_SEVERITY, Snapshot, SnapshotInfo
+from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, ranks_cte
 
 # The severity history mart: one row per period an incident held a severity.
 SEVERITY_PERIODS = "fct_incident_severity_periods"
@@ -18,12 +19,15 @@ SEVERITY_PERIOD_COLUMNS = (
 )
 
 
-def by_severity(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
-    """Per current severity: incidents, their share, and time to resolve (mean, median + CI, p90)."""
-    df = query_snapshot(
+def by_severity(snapshot: Snapshot, info: SnapshotInfo, filters: Filters) -> pd.DataFrame:
+    """Per current severity: incidents, their share, and time to resolve (mean, median, p90, seconds),
+    with the median's 95% confidence interval from dbt's ranks (median_ci_low/high_seconds; null below
+    6 durations or beyond the rank table)."""
+    return query_snapshot(
         snapshot,
         f"""
         WITH {FILTERED_INCIDENTS},
+        {ranks_cte(info)},
         grouped AS (
             SELECT
                 coalesce(severity_name, $no_severity_label) AS severity,
@@ -34,28 +38,26 @@ def by_severity(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
                 quantile_cont(time_to_resolve_seconds, 0.5) AS mttr_median_seconds,
                 quantile_cont(time_to_resolve_seconds, 0.9) AS mttr_p90_seconds,
                 coalesce(list_sort(list(time_to_resolve_seconds)
-                    FILTER (WHERE time_to_resolve_seconds IS NOT NULL)), []) AS sorted_durations
+                    FILTER (WHERE time_to_resolve_seconds IS NOT NULL)), []) AS durations
             FROM filtered
             GROUP BY ALL
         )
         SELECT
-            severity,
-            severity_rank,
-            incident_count,
-            incident_count / sum(incident_count) OVER () AS incident_share,
-            resolved_count,
-            mttr_mean_seconds,
-            mttr_median_seconds,
-            mttr_p90_seconds,
-            sorted_durations
-        FROM grouped
-        ORDER BY severity_rank DESC NULLS LAST, severity
+            g.severity,
+            g.severity_rank,
+            g.incident_count,
+            g.incident_count / sum(g.incident_count) OVER () AS incident_share,
+            g.resolved_count,
+            g.mttr_mean_seconds,
+            g.mttr_median_seconds,
+            g.mttr_p90_seconds,
+            g.durations[r.lower_rank] AS median_ci_low_seconds,
+            g.durations[r.upper_rank] AS median_ci_high_seconds
+        FROM grouped AS g
+        LEFT JOIN ranks AS r ON r.sample_size = len(g.durations)
+        ORDER BY g.severity_rank DESC NULLS LAST, g.severity
         """,
         {**filters.params(), "no_severity_label": NO_SEVERITY},
-    )
-    bounds = [median_ci(values) for values in df["sorted_durations"]]
-    return df.drop(columns=["sorted_durations"]).assign(
-        median_ci_low_seconds=[low for low, _ in bounds], median_ci_high_seconds=[high for _, high in bounds]
     )
 
 

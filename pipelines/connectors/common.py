@@ -1,4 +1,8 @@
-"""Record shaping shared by the connectors: what one raw row looks like, and time parsing."""
+"""Record shaping shared by the connectors: what one row looks like, which sets a read covered, times.
+
+Connectors name the entity a record is (`"incidents"`, `"messages"`…), never a warehouse table: the
+ingest layer maps `(source, entity)` to its raw table.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines.warehouse.raw_tables import RawTable
+
+@dataclass(frozen=True)
+class CoveredSet:
+    """A set the read returned whole, e.g. `("channel_history", ("C1",))` or `("actions", ())`:
+    rows of that set the read did not return are gone at the source (docs/sync.md, "Deletions")."""
+
+    name: str
+    key: tuple[str, ...] = ()
 
 
 @dataclass
 class Batch:
-    """Rows for one raw table, plus the records that could not be keyed."""
+    """Rows of one entity, the records that could not be keyed, and the sets read whole."""
 
-    table: RawTable
+    entity: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[tuple[str, str | None, str, Any]] = field(
         default_factory=list
     )  # endpoint, id, reason, payload
+    covers: list[CoveredSet] = field(default_factory=list)
+
+    def merge(self, other: Batch) -> None:
+        """Add another batch of the same entity (rows, rejects and covered sets)."""
+        self.rows.extend(other.rows)
+        self.rejected.extend(other.rejected)
+        self.covers.extend(other.covers)
 
 
 @dataclass(frozen=True)
@@ -49,14 +67,15 @@ def slack_ts_to_datetime(ts: str) -> datetime:
 
 
 def shape_records(
-    table: RawTable,
+    entity: str,
     records: list[Any],
     endpoint: str,
     keys: Callable[[dict[str, Any]], dict[str, Any]],
     id_of: Callable[[dict[str, Any]], Any] = lambda r: r.get("id"),
 ) -> Batch:
-    """Turn API records into raw rows; a record without an id is rejected with its payload."""
-    batch = Batch(table)
+    """Turn API records into rows `{"id", **keys(record), "_record"}`; a record without an id, or whose
+    keys cannot be read, is rejected with its payload."""
+    batch = Batch(entity)
     for record in records:
         if not isinstance(record, dict):
             batch.rejected.append((endpoint, None, "record is not a JSON object", record))

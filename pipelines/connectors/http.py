@@ -1,12 +1,14 @@
-"""HTTP transport shared by the four connectors.
+"""HTTP for the incident.io, Zoom and PagerDuty connectors, in small separate pieces.
 
-One small client per API: joins paths onto a base URL that may carry a prefix, retries 429s
-(honouring the API's own rate-limit signal), 5xx, timeouts, dropped connections and truncated bodies
-with jittered exponential backoff (tenacity), counts what it did, and never logs a secret.
+- transport: one `httpx.Client` per API (pooled kept-alive connections, timeouts, no redirects); its
+  `transport` argument is the seam tests use (`httpx.MockTransport`);
+- `RequestPolicy`: what every request of one API obeys whatever sends it (Slack's slack-sdk client uses
+  it too): stop requests, the client-side budget (`ApiBudget`), a pause of every thread after a 429,
+  and retries with the API's own Retry-After or jittered exponential backoff (tenacity);
+- `HttpClient`: GET a JSON document through both, turning statuses into errors that name the source
+  and endpoint. Pagination lives in `pagination.py`, record shaping in `common.py`.
 
-Requests go through urllib3's thread-safe connection pool (kept-alive connections): per request it
-costs about half the CPU of httpx, and a sync is tens of thousands of small GETs whose client-side
-cost is what bounds it against a fast API.
+URLs are logged only through `redact_url`, so a secret in a query string never reaches a log.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
 import orjson
-import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from pipelines.connectors.ratelimit import ApiBudget
+from pipelines.connectors.stopping import StopSignal
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ def join_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
-# --- the four APIs' rate-limit signals (DESIGN §4) -------------------------------------------------
+# --- the four APIs' rate-limit signals (docs/sync.md#rate-limits) -------------------------------------------
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -96,52 +99,14 @@ def retry_after_iso(value: str | None) -> float | None:
 RetryAfterParser = Callable[[Mapping[str, str]], float | None]
 
 
-@dataclass(frozen=True)
-class Response:
-    """What the client reads of an HTTP response (headers are case-insensitive)."""
-
-    status_code: int
-    headers: Mapping[str, str]
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
-
-
-class TransportFailure(Exception):
-    """No usable response: a timeout, a refused or dropped connection, a cut-off body."""
-
-
-# (url with its query string, headers) -> response; raises TransportFailure. Tests pass a fake one.
-Transport = Callable[[str, Mapping[str, str]], Response]
-
-
-def urllib3_transport(timeout: float, max_connections: int) -> tuple[Transport, Callable[[], None]]:
-    """The production transport (and its close function): a pooled urllib3 client, no own retries."""
-    pool = urllib3.PoolManager(
-        num_pools=4,
-        maxsize=max_connections,
-        block=True,  # more threads than connections wait for one rather than open extra ones
-        retries=False,
-        timeout=urllib3.Timeout(connect=timeout, read=timeout),
-    )
-
-    def send(url: str, headers: Mapping[str, str]) -> Response:
-        try:
-            raw = pool.request("GET", url, headers=dict(headers), redirect=False, retries=False)
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise TransportFailure(type(error).__name__) from error
-        return Response(raw.status, raw.headers, raw.data)
-
-    return send, pool.clear
-
-
 # --- errors -----------------------------------------------------------------------------------------
 
 
 class ApiError(Exception):
-    """A request that failed for good: says which source, which endpoint and why."""
+    """A request that failed for good: says which source, which endpoint and why.
+
+    `status` is the HTTP status (403 also for Slack's `missing_scope`), None when there was no usable one.
+    """
 
     def __init__(self, source: str, endpoint: str, status: int | None, message: str) -> None:
         self.source, self.endpoint, self.status = source, endpoint, status
@@ -151,6 +116,15 @@ class ApiError(Exception):
 
 class AuthError(ApiError):
     """Wrong, missing or under-scoped credentials: retrying cannot help."""
+
+
+UNAVAILABLE_STATUS = frozenset({403, 404})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """A permission the key lacks or a feature the account does not have (403, 404): the endpoint is
+    skipped where it is optional (docs/sync.md, "Permissions")."""
+    return isinstance(error, ApiError) and error.status in UNAVAILABLE_STATUS
 
 
 class RetryableError(Exception):
@@ -191,15 +165,85 @@ def _backoff(max_delay: float) -> Callable[[RetryCallState], float]:
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         asked = getattr(error, "retry_after", None)
-        if asked is not None:
-            return min(asked, max_delay) + random.uniform(0, 0.5)
+        if isinstance(asked, int | float):
+            return min(float(asked), max_delay) + random.uniform(0, 0.5)
         return random.uniform(0, min(max_delay, 0.5 * 2 ** (state.attempt_number - 1)))
 
     return wait
 
 
+T = TypeVar("T")
+
+
+class RequestPolicy:
+    """Budget, pause, retries and stop requests for every request of one API, whatever sends it.
+
+    `run(endpoint, attempt)` calls `attempt(is_retry)` until it returns, retrying `RetryableError`
+    up to `max_attempts` times; each attempt first waits for a pause, then for room in the budget.
+    Every wait ends early with `Stopped` when `stop` is set.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        budget: ApiBudget | None = None,
+        stop: StopSignal | None = None,
+        max_attempts: int = 8,
+        max_delay: float = 60.0,
+    ) -> None:
+        self.source = source
+        # Proactive: wait for room in the API's budget before sending (the 429 path stays as a backstop).
+        self.budget = budget or ApiBudget(source, 0)
+        self.stop = stop or StopSignal()
+        self.max_attempts = max_attempts
+        self.max_delay = max_delay
+        # After a 429 every thread of this API waits, not only the one that was told to.
+        self._paused_until = 0.0
+        self._pause_lock = threading.Lock()
+
+    def pause(self, seconds: float | None) -> None:
+        """Hold every request of this API for `seconds` (capped at `max_delay`)."""
+        if seconds:
+            with self._pause_lock:
+                self._paused_until = max(self._paused_until, time.monotonic() + min(seconds, self.max_delay))
+
+    def before_request(self, endpoint: str) -> None:
+        """Wait out a pause and the budget; raise `Stopped` if a stop is requested."""
+        self.stop.check()
+        self.stop.sleep(self._paused_until - time.monotonic())
+        self.budget.acquire(endpoint, self.stop)
+
+    def run(self, endpoint: str, attempt: Callable[[bool], T]) -> T:
+        retrying = Retrying(
+            retry=retry_if_exception_type(RetryableError),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=_backoff(self.max_delay),
+            sleep=self.stop.sleep,
+            reraise=True,
+        )
+        try:
+            for state in retrying:
+                with state:
+                    return attempt(state.retry_state.attempt_number > 1)
+        except RetryableError as error:
+            raise ApiError(
+                self.source, endpoint, None, f"gave up after {self.max_attempts} attempts: {error}"
+            ) from error
+        raise AssertionError("unreachable")
+
+
+def http_timeout(seconds: float) -> httpx.Timeout:
+    """One limit for connecting, each read, each write and waiting for a pooled connection."""
+    return httpx.Timeout(seconds)
+
+
 class HttpClient:
-    """A JSON-over-HTTP client for one API source."""
+    """A JSON-over-HTTP client for one API source: one `httpx.Client` and one `RequestPolicy`.
+
+    `transport` replaces the network (tests pass `httpx.MockTransport`); `http` is the underlying
+    client, for the few calls that are not a JSON GET (Zoom's OAuth token).
+    """
 
     def __init__(
         self,
@@ -215,30 +259,40 @@ class HttpClient:
         max_delay: float = 60.0,
         max_connections: int = 16,
         stats: RequestStats | None = None,
-        transport: Transport | None = None,
+        transport: httpx.BaseTransport | None = None,
         budget: ApiBudget | None = None,
+        stop: StopSignal | None = None,
+        status_of: Callable[[int, bytes], int] | None = None,
     ) -> None:
         self.source = source
         self.base_url = base_url
+        # An API that says "forbidden" in its body (Zoom: HTTP 400, code 4711) maps it to 403 here.
+        self._status_of = status_of
         self._auth = auth
         self._retry_after = retry_after
         self._on_unauthorized = on_unauthorized
-        self._max_attempts = max_attempts
-        self._max_delay = max_delay
         self.stats = stats or RequestStats()
-        # Proactive: wait for room in the API's budget before sending (the 429 path stays as a backstop).
-        self.budget = budget or ApiBudget(source, 0)
-        # After a 429 every thread of this client waits, not only the one that was told to.
-        self._paused_until = 0.0
-        self._pause_lock = threading.Lock()
-        self._headers = {"Accept-Encoding": "gzip, deflate", **dict(headers or {})}
-        self._close: Callable[[], None] = lambda: None
-        if transport is None:
-            transport, self._close = urllib3_transport(timeout, max_connections)
-        self._send = transport
+        self.policy = RequestPolicy(
+            source, budget=budget, stop=stop, max_attempts=max_attempts, max_delay=max_delay
+        )
+        self.http = httpx.Client(
+            headers={"Accept-Encoding": "gzip, deflate", **dict(headers or {})},
+            timeout=http_timeout(timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    @property
+    def budget(self) -> ApiBudget:
+        return self.policy.budget
+
+    @property
+    def stop(self) -> StopSignal:
+        return self.policy.stop
 
     def close(self) -> None:
-        self._close()
+        self.http.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -247,53 +301,35 @@ class HttpClient:
         self.close()
 
     def get_json(self, path: str, params: Any = None, *, endpoint: str | None = None) -> Any:
-        """GET a JSON document, retrying what can be retried."""
-        endpoint = endpoint or path
-        retrying = Retrying(
-            retry=retry_if_exception_type(RetryableError),
-            stop=stop_after_attempt(self._max_attempts),
-            wait=_backoff(self._max_delay),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    return self._get_once(
-                        path, params, endpoint, retry=attempt.retry_state.attempt_number > 1
-                    )
-        except RetryableError as error:
-            raise ApiError(
-                self.source, endpoint, None, f"gave up after {self._max_attempts} attempts: {error}"
-            ) from error
-        raise AssertionError("unreachable")
+        """GET a JSON document, retrying what can be retried.
 
-    def _wait_if_paused(self) -> None:
-        polite_sleep(self._paused_until - time.monotonic())
-
-    def _pause(self, seconds: float | None) -> None:
-        if seconds:
-            with self._pause_lock:
-                self._paused_until = max(self._paused_until, time.monotonic() + min(seconds, self._max_delay))
-
-    def _get_once(self, path: str, params: Any, endpoint: str, *, retry: bool) -> Any:
-        self._wait_if_paused()
-        self.budget.acquire(endpoint)
+        Raises `AuthError` (401, 403), `ApiError` (other 4xx, or retries exhausted; `.status` set when
+        the API answered), `Stopped` (a stop request).
+        """
+        name = endpoint or path
         url = join_url(self.base_url, path)
         if params:
             # Lists repeat the key (`mode[one_of]=a&mode[one_of]=b`), as the APIs expect.
             url += "?" + urlencode(params, doseq=True)
-        headers = {**self._headers, **self._auth()} if self._auth else self._headers
+        return self.policy.run(name, lambda retry: self._get_once(url, name, retry=retry))
+
+    def _get_once(self, url: str, endpoint: str, *, retry: bool) -> Any:
+        self.policy.before_request(endpoint)
+        headers = dict(self._auth()) if self._auth else None
         try:
-            response = self._send(url, headers)
-        except TransportFailure as error:
+            response = self.http.get(url, headers=headers)
+            content = response.content
+        except httpx.TransportError as error:  # timeouts, refused or dropped connections, cut bodies
             self.stats.count(endpoint, retry=retry)
             log.debug("%s %s: %s", self.source, redact_url(url), error)
-            raise RetryableError(f"{error} on {endpoint}") from error
+            raise RetryableError(f"{type(error).__name__} on {endpoint}") from error
         status = response.status_code
+        if self._status_of is not None and status >= 400:
+            status = self._status_of(status, content)
         self.stats.count(endpoint, rate_limited=status == 429, retry=retry)
         if status == 429:
             retry_after = self._retry_after(response.headers)
-            self._pause(retry_after)
+            self.policy.pause(retry_after)
             raise RetryableError("rate limited (429)", retry_after)
         if status in RETRYABLE_STATUS:
             raise RetryableError(f"HTTP {status}")
@@ -302,21 +338,23 @@ class HttpClient:
             self._on_unauthorized()
             raise RetryableError("HTTP 401, token refreshed", retry_after=0.0)
         if status in (401, 403):
-            raise AuthError(self.source, endpoint, status, _error_message(response))
+            raise AuthError(self.source, endpoint, status, error_message(content))
         if status >= 400:
-            raise ApiError(self.source, endpoint, status, _error_message(response))
+            raise ApiError(self.source, endpoint, status, error_message(content))
         try:
-            return orjson.loads(response.content)
+            return orjson.loads(content)
         except orjson.JSONDecodeError as error:
             # A truncated or garbled body: the request is safe to repeat.
             raise RetryableError(f"malformed JSON body from {endpoint}") from error
 
 
-def _error_message(response: Response) -> str:
+def error_message(content: bytes) -> str:
+    """The API's own words for an error, from the shapes the four APIs use; else the body's start."""
+    text = content.decode("utf-8", "replace")
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(content)
     except orjson.JSONDecodeError:
-        return response.text[:200]
+        return text[:200]
     if isinstance(body, dict):
         if isinstance(body.get("error"), dict):
             err = body["error"]
@@ -328,10 +366,4 @@ def _error_message(response: Response) -> str:
             )
         if "message" in body:
             return str(body["message"])
-    return response.text[:200]
-
-
-def polite_sleep(seconds: float) -> None:
-    """Sleep used by throttles; a function so tests can see it."""
-    if seconds > 0:
-        time.sleep(seconds)
+    return text[:200]

@@ -2,7 +2,8 @@
 
 Traps handled: classic offset paging refuses `offset + limit > 10000`, so the time range is cut
 into windows and a window too full to page through is halved until it fits; `/incidents` accepts
-at most a 6-month range; 429s carry `ratelimit-reset` in seconds.
+at most a 6-month range; 429s carry `ratelimit-reset` in seconds. Records are yielded per entity;
+the ingest layer maps entities to raw tables.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
+
+import httpx
 
 from pipelines.connectors.common import ApiTotal, Batch, parse_time, shape_records
 from pipelines.connectors.http import ApiError, HttpClient, RequestStats, retry_after_seconds
 from pipelines.connectors.pagination import OffsetCapReached, OffsetPaginator, paginate
 from pipelines.connectors.ratelimit import ApiBudget
-from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
+from pipelines.connectors.stopping import StopSignal
+from pipelines.connectors.workers import DaemonPool
 
 SOURCE = "pagerduty"
 LIMIT = 100  # documented maximum
@@ -26,11 +29,8 @@ OFFSET_CAP = 10_000
 WINDOW = timedelta(days=30)  # well inside the 6-month maximum of GET /incidents
 SPLIT_FILL = 0.7  # split a too-full window into parts of ~70 % of the cap: records are not spread evenly
 
-INCIDENTS = RAW_TABLES_BY_NAME["pagerduty_incidents"]
-LOG_ENTRIES = RAW_TABLES_BY_NAME["pagerduty_log_entries"]
-SERVICES = RAW_TABLES_BY_NAME["pagerduty_services"]
-USERS = RAW_TABLES_BY_NAME["pagerduty_users"]
-ONCALLS = RAW_TABLES_BY_NAME["pagerduty_oncalls"]
+# Entities this connector yields (the ingest layer maps them to raw tables).
+INCIDENTS, LOG_ENTRIES, SERVICES, USERS, ONCALLS = "incidents", "log_entries", "services", "users", "oncalls"
 
 
 def make_client(
@@ -40,7 +40,10 @@ def make_client(
     max_connections: int = 8,
     timeout: float = 30.0,
     budget: ApiBudget | None = None,
+    stop: StopSignal | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> HttpClient:
+    """The PagerDuty client: `Token token=` auth, REST API v2, `ratelimit-reset` seconds on a 429."""
     return HttpClient(
         SOURCE,
         base_url,
@@ -53,6 +56,8 @@ def make_client(
         timeout=timeout,
         budget=budget,
         stats=RequestStats(),
+        stop=stop,
+        transport=transport,
     )
 
 
@@ -121,7 +126,7 @@ class PagerDutyConnector:
         """Records of each window in turn; the windows' totals add up to the records created in
         [start, end), recorded for the totals check."""
         totals: list[int | None] = []
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pagerduty") as pool:
+        with DaemonPool(self.concurrency, "pagerduty") as pool:
             for records, total in pool.map(
                 lambda w: self._window_records(path, key, w[0], w[1], params),
                 time_windows(start, end, self.window),
@@ -152,15 +157,15 @@ class PagerDutyConnector:
 
         def fetch(incident_id: str) -> dict[str, Any] | None:
             try:
-                return self.client.get_json(f"/incidents/{incident_id}", endpoint="/incidents/{id}")[
-                    "incident"
-                ]
+                page = self.client.get_json(f"/incidents/{incident_id}", endpoint="/incidents/{id}")
             except ApiError as error:
                 if error.status == 404:
                     return None  # deleted or merged away: the raw row keeps its last state
                 raise
+            incident = page.get("incident") if isinstance(page, dict) else None
+            return incident if isinstance(incident, dict) else {"malformed": page}
 
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pagerduty") as pool:
+        with DaemonPool(self.concurrency, "pagerduty") as pool:
             records = [r for r in pool.map(fetch, incident_ids) if r is not None]
         yield shape_records(
             INCIDENTS,

@@ -18,7 +18,9 @@ import math
 
 from pyrate_limiter import GCRA, Limiter, Rate, StateBucket
 
-# (requests, window seconds) per bucket, from the APIs' documentation (shared/reference).
+from pipelines.connectors.stopping import StopSignal
+
+# (requests, window seconds) per bucket, from the APIs' documentation (docs/sources.md#rate-limits-and-speed).
 INCIDENTIO = {"all": (1200, 60.0)}
 PAGERDUTY = {"all": (960, 60.0)}
 ZOOM = {"light": (30, 1.0), "medium": (20, 1.0)}  # Pro plan: the lowest documented per-second limits
@@ -34,6 +36,8 @@ SLACK_NONMARKETPLACE = {"conversations.history": (1, 60.0), "conversations.repli
 SLACK_DEFAULT = (20, 60.0)  # an unlisted method: assume tier 2
 # Sustained pace as a share of the documented rate; the rest is left for a burst and for timing jitter.
 HEADROOM = 0.9
+# A blocked acquire looks at the stop signal this often (seconds): a stop is noticed within it.
+STOP_POLL_SECONDS = 0.5
 
 
 def budgets_for(source: str, slack_profile: str = "tier3") -> dict[str, tuple[int, float]]:
@@ -77,13 +81,20 @@ class ApiBudget:
     def enabled(self) -> bool:
         return bool(self._limiters)
 
-    def acquire(self, endpoint: str) -> None:
+    def acquire(self, endpoint: str, stop: StopSignal | None = None) -> None:
+        """Block until `endpoint`'s bucket has room; raise `Stopped` if `stop` is set meanwhile."""
         if not self._limiters:
             return
         bucket = bucket_of(self.source, endpoint)
         limiter = self._limiters.get(bucket) or self._limiters.get("*")
-        if limiter is not None:
+        if limiter is None:
+            return
+        if stop is None:
             limiter.try_acquire(bucket)
+            return
+        # In short waits, so a stop request is seen even under Slack's 1-a-minute budget.
+        while not limiter.try_acquire(bucket, timeout=STOP_POLL_SECONDS):
+            stop.check()
 
 
 def _limiter(requests: int, seconds: float) -> Limiter:

@@ -2,8 +2,9 @@
 deterministic synthetic organisation. See `README.md` in this folder."""
 
 from pipelines.sandbox.faults import FaultSpec, Stats
-from pipelines.sandbox.generator import SIZES, generate_organisation, mutate
+from pipelines.sandbox.generator import SIZES, generate_organisation
 from pipelines.sandbox.model import Credentials, Organisation, Person
+from pipelines.sandbox.mutations import mutate
 from pipelines.sandbox.server import SandboxServer, run_sandbox
 
 __all__ = [

@@ -11,6 +11,7 @@ import json
 import resource
 import time
 
+from pipelines.sandbox.faults import FaultSpec
 from pipelines.sandbox.generator import SIZES, generate_organisation
 from pipelines.sandbox.server import run_sandbox
 
@@ -21,9 +22,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--faults", default=None)
+    parser.add_argument(
+        "--faults",
+        default=None,
+        help="e.g. 429=0.05,seed=7 or profile=restricted_key or stuck=zoom_participants (see README.md)",
+    )
     parser.add_argument("--measure", action="store_true", help="generate only; print time and counts")
     args = parser.parse_args(argv)
+    try:
+        FaultSpec.parse(args.faults)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.measure:
         started = time.perf_counter()
         org = generate_organisation(args.size, args.seed)

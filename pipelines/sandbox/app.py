@@ -17,7 +17,9 @@ import asyncio
 import contextlib
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,8 +27,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipelines.sandbox.apis import incidentio, pagerduty, slack, zoom
-from pipelines.sandbox.apis.common import SandboxState, json_response, rate_limited, server_error
-from pipelines.sandbox.faults import FaultSpec
+from pipelines.sandbox.apis.common import (
+    SandboxState,
+    feature_missing,
+    json_response,
+    permission_denied,
+    rate_limited,
+    server_error,
+)
+from pipelines.sandbox.faults import FaultSpec, endpoint_of
 from pipelines.sandbox.model import Organisation
 
 _API_PREFIXES = (
@@ -94,6 +103,20 @@ class SandboxMiddleware:
                 state.stats.status(api, message["status"])
             await send(message)
 
+        endpoint = endpoint_of(api, template)
+        if endpoint in state.faults.no_permission:
+            state.stats.fault(api, "no_permission")
+            await permission_denied(api, template)(scope, receive, counted_send)
+            return
+        if endpoint in state.faults.no_feature:
+            state.stats.fault(api, "no_feature")
+            await feature_missing(api)(scope, receive, counted_send)
+            return
+        if endpoint in state.faults.stuck:
+            state.stats.fault(api, "stuck")
+            scope, receive, stuck_send = await _stuck(api, scope, receive, counted_send, state)
+            await self.app(scope, receive, stuck_send)  # its own rewrite: no random fault on top
+            return
         if template != "/oauth/token":  # the token endpoint has its own (unsimulated) limits
             wait, limit, _ = state.budget.check(api, budget_bucket(api, template))
             if wait:
@@ -121,6 +144,108 @@ class SandboxMiddleware:
             await _drop_connection(scope, receive, counted_send)
         elif fault == "truncate":
             await self.app(scope, receive, _truncating(counted_send))
+
+
+# The query or form parameter that carries each API's cursor (PagerDuty: the offset).
+_CURSOR_PARAMS = {"slack": "cursor", "zoom": "next_page_token", "incidentio": "after", "pagerduty": "offset"}
+
+
+async def _stuck(
+    api: str, scope: Scope, receive: Receive, send: Send, state: SandboxState
+) -> tuple[Scope, Receive, Send]:
+    """Make a listing that never moves on. Cursor APIs: the first next cursor a listing hands out is the
+    one every later page hands out again, even past the end (pages differ, the cursor repeats).
+    PagerDuty: `offset` is ignored, so every page is the first, and `more` stays true.
+
+    A listing is the endpoint with its parameters other than the cursor (Slack's may be in a form or JSON
+    body, which is read here and replayed to the app)."""
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    cursor_param = _CURSOR_PARAMS[api]
+    if scope["path"].endswith("/v2/schedule_entries"):  # its cursor comes back as the window's start
+        cursor_param = "entry_window_start"
+    query = [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True)]
+    params = dict(query)
+    if body:
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            parsed = orjson.loads(body) if body.lstrip()[:1] == b"{" else dict(parse_qsl(body.decode(), True))
+            params.update({k: str(v) for k, v in parsed.items()})
+    key = (api, scope["path"], tuple(sorted((k, v) for k, v in params.items() if k != cursor_param)))
+    if api == "pagerduty":
+        kept = [(k, v) for k, v in query if k != "offset"]
+        scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return scope, replay, _sticking(send, api, key, state)
+
+
+def _sticking(send: Send, api: str, key: tuple[Any, ...], state: SandboxState) -> Send:
+    """Rewrite a listing's JSON answer so its cursor repeats (see `_stuck`)."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        if start.get("status") == 200:
+            with contextlib.suppress(ValueError):
+                data = orjson.loads(body)
+                if isinstance(data, dict) and data.get("ok", True):
+                    _repeat_cursor(api, data, state.stuck_cursors.setdefault(key, []))
+                    body = orjson.dumps(data)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    return wrapped
+
+
+def _repeat_cursor(api: str, data: dict[str, Any], first: list[str]) -> None:
+    """Set the answer's next cursor to the first one this listing handed out (remembered in `first`)."""
+    if api == "pagerduty":
+        data["more"] = True
+        return
+    if api == "slack":
+        meta = data.setdefault("response_metadata", {})
+        current = meta.get("next_cursor") or ""
+    elif api == "zoom":
+        current = data.get("next_page_token") or ""
+    else:
+        meta = data.setdefault("pagination_meta", {})
+        current = meta.get("after") or ""
+    if not first:
+        if not current:
+            return  # a one-page listing: nothing to repeat yet
+        first.append(current)
+    if api == "slack":
+        data["response_metadata"]["next_cursor"] = first[0]
+        data["has_more"] = True
+    elif api == "zoom":
+        data["next_page_token"] = first[0]
+    else:
+        data["pagination_meta"]["after"] = first[0]
 
 
 async def _hold(receive: Receive, delay: float) -> tuple[bool, Receive]:

@@ -15,7 +15,14 @@ A fault spec is a comma-separated string, e.g.
   Zoom 20/s (Medium) or 30/s (Light), PagerDuty 960/min) and answer 429 beyond it; `speed=N` compresses
   time, so `speed=60` allows 60× the documented rate (windows 60× shorter);
 - `slack=nonmarketplace`: Slack's 2025 limits for non-Marketplace apps: conversations.history and
-  conversations.replies at 1 request/min (compressed by `speed`) with `limit` clamped to 15.
+  conversations.replies at 1 request/min (compressed by `speed`) with `limit` clamped to 15;
+- `no_permission=incidentio_attachments+pagerduty_oncalls`: those endpoints (names in `ENDPOINTS`) answer
+  as each API does for a key without the scope; `no_feature=…` answers 404 as for an account without the
+  feature (incident.io and PagerDuty); `profile=restricted_key` (a cautious key) and `profile=no_oncall`
+  (an account without incident.io On-call) name sets of them;
+- `stuck=zoom_participants+slack_history`: those listings never move on: the cursor (Zoom
+  `next_page_token`, Slack `next_cursor`, incident.io `after`) repeats forever, PagerDuty ignores
+  `offset` and always says `more`.
 """
 
 from __future__ import annotations
@@ -29,6 +36,102 @@ from typing import Any
 
 APIS = ("incidentio", "slack", "zoom", "pagerduty")
 FAULT_KINDS = ("429", "500", "502", "503", "504", "timeout", "drop", "truncate")
+
+# Endpoint names for `no_permission`, `no_feature` and `stuck`: name -> (API, path templates as
+# `app.path_template` writes them).
+ENDPOINTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "incidentio_incidents": ("incidentio", ("/v2/incidents", "/v2/incidents/{id}")),
+    "incidentio_updates": ("incidentio", ("/v2/incident_updates",)),
+    "incidentio_attachments": ("incidentio", ("/v1/incident_attachments",)),
+    "incidentio_actions": ("incidentio", ("/v2/actions",)),
+    "incidentio_follow_ups": ("incidentio", ("/v2/follow_ups",)),
+    "incidentio_severities": ("incidentio", ("/v1/severities",)),
+    "incidentio_statuses": ("incidentio", ("/v1/incident_statuses",)),
+    "incidentio_timestamps": ("incidentio", ("/v2/incident_timestamps",)),
+    "incidentio_types": ("incidentio", ("/v1/incident_types",)),
+    "incidentio_roles": ("incidentio", ("/v1/incident_roles", "/v2/incident_roles")),
+    "incidentio_custom_fields": ("incidentio", ("/v2/custom_fields",)),
+    "incidentio_users": ("incidentio", ("/v2/users", "/v2/users/{id}")),
+    "incidentio_teams": ("incidentio", ("/v3/teams", "/v3/teams/{id}")),
+    "incidentio_catalog_types": ("incidentio", ("/v3/catalog_types", "/v3/catalog_types/{id}")),
+    "incidentio_catalog_entries": ("incidentio", ("/v3/catalog_entries",)),
+    "incidentio_postmortems": ("incidentio", ("/v1/postmortem_documents",)),
+    "incidentio_schedules": ("incidentio", ("/v2/schedules", "/v2/schedules/{id}")),
+    "incidentio_schedule_entries": ("incidentio", ("/v2/schedule_entries",)),
+    "incidentio_escalations": ("incidentio", ("/v2/escalations", "/v2/escalations/{id}")),
+    "incidentio_alerts": ("incidentio", ("/v2/alerts", "/v2/alerts/{id}")),
+    "incidentio_incident_alerts": ("incidentio", ("/v2/incident_alerts",)),
+    "slack_history": ("slack", ("conversations.history",)),
+    "slack_replies": ("slack", ("conversations.replies",)),
+    "slack_info": ("slack", ("conversations.info",)),
+    "slack_channels": ("slack", ("conversations.list",)),
+    "slack_members": ("slack", ("conversations.members",)),
+    "slack_users": ("slack", ("users.list",)),
+    "zoom_users": ("zoom", ("/users",)),
+    "zoom_instances": ("zoom", ("/past_meetings/{id}/instances",)),
+    "zoom_participants": ("zoom", ("/past_meetings/{id}/participants",)),
+    "zoom_meeting": ("zoom", ("/past_meetings/{id}",)),
+    "pagerduty_incidents": ("pagerduty", ("/incidents", "/incidents/{id}")),
+    "pagerduty_log_entries": (
+        "pagerduty",
+        ("/incidents/{id}/log_entries", "/log_entries", "/log_entries/{id}"),
+    ),
+    "pagerduty_services": ("pagerduty", ("/services", "/services/{id}")),
+    "pagerduty_users": ("pagerduty", ("/users", "/users/{id}")),
+    "pagerduty_teams": ("pagerduty", ("/teams",)),
+    "pagerduty_priorities": ("pagerduty", ("/priorities",)),
+    "pagerduty_oncalls": ("pagerduty", ("/oncalls",)),
+}
+# The incident.io On-call endpoints: an account without On-call has none of them.
+INCIDENTIO_ONCALL = (
+    "incidentio_schedules",
+    "incidentio_schedule_entries",
+    "incidentio_escalations",
+    "incidentio_alerts",
+    "incidentio_incident_alerts",
+)
+# `restricted_key`: a key with read access to the core listings only, as a cautious admin might issue
+# (no Catalog or post-mortem access either). `no_oncall`: an account without incident.io On-call.
+PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
+    "restricted_key": {
+        "no_permission": (
+            "incidentio_attachments",
+            "incidentio_actions",
+            "incidentio_follow_ups",
+            "incidentio_catalog_types",
+            "incidentio_catalog_entries",
+            "incidentio_postmortems",
+            "pagerduty_oncalls",
+            "slack_members",
+        ),
+        "no_feature": ("pagerduty_priorities",),
+    },
+    "no_oncall": {"no_feature": INCIDENTIO_ONCALL},
+}
+# Which API can say "your account lacks this feature" with a 404 (Slack and Zoom answer otherwise).
+FEATURE_404_APIS = ("incidentio", "pagerduty")
+
+
+def endpoint_of(api: str, template: str) -> str | None:
+    """The `ENDPOINTS` name of a request, or None for an endpoint without one."""
+    for name, (owner, templates) in ENDPOINTS.items():
+        if owner == api and template in templates:
+            return name
+    return None
+
+
+def _endpoint_names(value: str, option: str) -> tuple[str, ...]:
+    names = tuple(n for n in value.replace("|", "+").split("+") if n)
+    unknown = [n for n in names if n not in ENDPOINTS]
+    if unknown:
+        raise ValueError(f"unknown endpoint {unknown[0]!r} in {option}=: use {', '.join(ENDPOINTS)}")
+    if option == "no_feature":
+        wrong = [n for n in names if ENDPOINTS[n][0] not in FEATURE_404_APIS]
+        if wrong:
+            raise ValueError(
+                f"no_feature={wrong[0]}: only incident.io and PagerDuty answer 404 for a feature"
+            )
+    return names
 
 
 def documented_budget(api: str, bucket: str) -> tuple[int, float] | None:
@@ -54,6 +157,9 @@ class FaultSpec:
     budget: bool = False
     speed: float = 1.0
     slack_profile: str = "tier3"
+    no_permission: tuple[str, ...] = ()
+    no_feature: tuple[str, ...] = ()
+    stuck: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, spec: str | None) -> FaultSpec:
@@ -94,15 +200,23 @@ class FaultSpec:
                     if value not in ("tier3", "nonmarketplace"):
                         raise ValueError
                     opts["slack_profile"] = value
+                elif key in ("no_permission", "no_feature", "stuck"):
+                    opts[key] = tuple(dict.fromkeys((*opts.get(key, ()), *_endpoint_names(value, key))))
+                elif key == "profile":
+                    if value not in PROFILES:
+                        raise ValueError(f"unknown profile {value!r}: use {', '.join(PROFILES)}")
+                    for option, names in PROFILES[value].items():
+                        opts[option] = tuple(dict.fromkeys((*opts.get(option, ()), *names)))
                 else:
                     raise KeyError(key)
             except KeyError:
                 raise ValueError(
                     f"unknown fault spec key {key!r}: use {', '.join(FAULT_KINDS)}, seed, delay, "
-                    "retry_after, apis, budget, speed, slack"
+                    "retry_after, apis, budget, speed, slack, no_permission, no_feature, profile, stuck"
                 ) from None
-            except ValueError:
-                raise ValueError(f"bad value in fault spec part {part!r}") from None
+            except ValueError as exc:
+                detail = f": {exc}" if str(exc) else ""
+                raise ValueError(f"bad value in fault spec part {part!r}{detail}") from None
         if sum(rates.values()) > 1 + 1e-9:
             raise ValueError(f"fault rates add up to more than 1: {spec!r}")
         return cls(rates=rates, **opts)
@@ -114,7 +228,16 @@ class FaultSpec:
             parts.append(f"budget=1,speed={self.speed:g}")
         if self.slack_profile != "tier3":
             parts.append(f"slack={self.slack_profile}")
+        for option in ("no_permission", "no_feature", "stuck"):
+            names = getattr(self, option)
+            if names:
+                parts.append(f"{option}={'+'.join(names)}")
         return ",".join(parts)
+
+    @property
+    def changes_answers(self) -> bool:
+        """Whether some endpoint answers otherwise than the API normally would (for the startup line)."""
+        return bool(self.no_permission or self.no_feature or self.stuck)
 
     @property
     def active(self) -> bool:

@@ -78,3 +78,8 @@ def parse_time(value: str) -> datetime:
         return datetime.fromisoformat(v).replace(tzinfo=UTC)
     dt = datetime.fromisoformat(v.replace("Z", "+00:00").replace(" ", "+") if "T" in v else v)
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def stable_hash(s: str) -> int:
+    """A stable small hash (Python's `hash` of str is salted per process)."""
+    return sum((i + 1) * ord(c) for i, c in enumerate(s))

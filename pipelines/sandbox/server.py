@@ -14,6 +14,7 @@ import uvicorn
 
 from pipelines.sandbox.app import build_app
 from pipelines.sandbox.faults import FaultSpec, Stats
+from pipelines.sandbox.generator import generate_organisation
 from pipelines.sandbox.model import Organisation
 
 
@@ -120,7 +121,7 @@ class SandboxServer:
         return self.state.stats
 
     def env(self) -> dict[str, str]:
-        """The environment variables of DESIGN §3 that point the pipeline at this server."""
+        """The environment variables (docs/contract.md#configuration) pointing the pipeline here."""
         c = self.org.credentials
         base = self.base_url
         return {
@@ -162,8 +163,6 @@ def run_sandbox(
     until: Callable[[], bool] | None = None,
 ) -> None:
     """Generate the organisation, serve it, print `export X=...` lines, block until Ctrl-C (or `until()`)."""
-    from pipelines.sandbox.generator import generate_organisation
-
     spec = FaultSpec.parse(faults)  # fail on a bad spec before the (possibly long) generation
     started = time.monotonic()
     org = generate_organisation(size, seed)
@@ -174,7 +173,7 @@ def run_sandbox(
         f"({counts['incidentio_incidents']} incidents, {counts['slack_messages']} Slack messages, "
         f"{counts['zoom_instances']} calls, {counts['pagerduty_incidents']} PagerDuty incidents)"
     )
-    if spec.active or spec.budget or spec.slack_profile != "tier3":
+    if spec.active or spec.budget or spec.slack_profile != "tier3" or spec.changes_answers:
         print_fn(f"# faults: {spec}")
     for key, value in server.env().items():
         print_fn(f"export {key}={value}")

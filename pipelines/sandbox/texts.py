@@ -291,3 +291,35 @@ ACTION_DESCRIPTIONS = (
     "Disable the feature flag",
     "Purge the CDN cache",
 )
+
+# People outside the organisation: vendor engineers over Slack Connect, guests, call-in guests.
+OUTSIDERS = (
+    ("Priya", "Raman", "partner-cloud.example", "connect"),
+    ("Tomasz", "Wolny", "partner-cloud.example", "connect"),
+    ("Grace", "Okafor", "contractors.example", "guest"),
+    ("Luis", "Ferreira", "auditfirm.example", "single_channel_guest"),
+)
+ME_MESSAGES = (
+    "is rolling back the deploy",
+    "is paging the database on-call",
+    "is stepping away for 5 minutes",
+    "is writing the status page update",
+)
+REMINDERS = (
+    "check the error rate again",
+    "update the status page",
+    "post the customer comms",
+    "schedule the review",
+)
+FILE_NAMES = (
+    ("latency.png", "image/png", "png", "PNG"),
+    ("error-rate.png", "image/png", "png", "PNG"),
+    ("deploy.log", "text/plain", "text", "Plain Text"),
+    ("query-plan.txt", "text/plain", "text", "Plain Text"),
+)
+EXTERNAL_MESSAGES = (
+    "We see elevated errors on our side too, investigating.",
+    "Our status page is updated, ETA 30 minutes.",
+    "Can you share the request ids?",
+    "A fix is rolling out on our end now.",
+)

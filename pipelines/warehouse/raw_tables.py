@@ -2,13 +2,29 @@
 
 This module is the single description of the raw layer. The connectors write these tables, the dbt
 sources read them, the Dagster assets are named after them. Every table has the same tail:
-`_synced_at` (when this row was last written) and `_record` (the full API record as JSON, so nothing
-the API sends is thrown away).
+`_synced_at` (when this row was last written), `_deleted_at` (when a read that covers the row's whole
+set no longer returned it, else NULL; the row stays as evidence) and `_record` (the full API record as
+JSON, so nothing the API sends is thrown away). Connectors name entities and the sets they read whole;
+this module maps an entity to its table (`raw_table_for`) and a set to the rows it holds
+(`RawTable.covered_sets`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CoveredSet:
+    """Which rows a set read whole holds: rows whose `key_columns` equal the set's key (all rows when
+    there are none) and, if given, that meet `condition` (SQL on the table aliased `t`; `_present` holds
+    the rows the reads returned)."""
+
+    key_columns: tuple[str, ...] = ()
+    condition: str | None = None
+
+
+WHOLE_TABLE = CoveredSet()
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,8 @@ class RawTable:
     # The column that holds the entity's cursor field (a timestamp), if the entity has one.
     cursor_column: str | None = None
     description: str = ""
+    # Sets a read can return whole, by name -> which rows they hold (docs/sync.md, "Deletions").
+    covered_sets: dict[str, CoveredSet] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -36,6 +54,7 @@ class RawTable:
         cols = {"id": "VARCHAR"}
         cols.update(self.key_columns)
         cols["_synced_at"] = "TIMESTAMPTZ"
+        cols["_deleted_at"] = "TIMESTAMPTZ"
         cols["_record"] = "JSON"
         return cols
 
@@ -52,9 +71,12 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "incidentio",
         "incidents",
-        {"updated_at": "TIMESTAMPTZ"},
+        {"updated_at": "TIMESTAMPTZ", "zoom_meeting_id": "VARCHAR"},
         cursor_column="updated_at",
-        description="GET /v2/incidents, every mode (mode[one_of] asked for explicitly).",
+        description=(
+            "GET /v2/incidents, every mode (mode[one_of] asked for explicitly); zoom_meeting_id = the "
+            "meeting id in call_url when it is a Zoom join link."
+        ),
     ),
     RawTable(
         "incidentio",
@@ -68,6 +90,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "incident_attachments",
         {"incident_id": "VARCHAR"},
         description="GET /v1/incident_attachments?incident_id=…: the link to PagerDuty and other tools.",
+        covered_sets={"incident_attachments": CoveredSet(("incident_id",))},
     ),
     RawTable(
         "incidentio",
@@ -75,6 +98,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         {"incident_id": "VARCHAR", "updated_at": "TIMESTAMPTZ"},
         cursor_column="updated_at",
         description="GET /v2/actions (not paginated).",
+        covered_sets={"actions": WHOLE_TABLE},
     ),
     RawTable(
         "incidentio",
@@ -82,14 +106,45 @@ RAW_TABLES: tuple[RawTable, ...] = (
         {"incident_id": "VARCHAR", "updated_at": "TIMESTAMPTZ"},
         cursor_column="updated_at",
         description="GET /v2/follow_ups (not paginated).",
+        covered_sets={"follow_ups": WHOLE_TABLE},
     ),
     RawTable("incidentio", "users", description="GET /v2/users (page_size up to 10,000)."),
-    RawTable("incidentio", "severities", description="GET /v1/severities."),
-    RawTable("incidentio", "incident_statuses", description="GET /v1/incident_statuses."),
-    RawTable("incidentio", "incident_roles", description="GET /v2/incident_roles."),
-    RawTable("incidentio", "incident_timestamps", description="GET /v2/incident_timestamps."),
-    RawTable("incidentio", "incident_types", description="GET /v1/incident_types."),
-    RawTable("incidentio", "custom_fields", description="GET /v2/custom_fields."),
+    RawTable(
+        "incidentio",
+        "severities",
+        description="GET /v1/severities.",
+        covered_sets={"severities": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "incident_statuses",
+        description="GET /v1/incident_statuses.",
+        covered_sets={"incident_statuses": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "incident_roles",
+        description="GET /v2/incident_roles.",
+        covered_sets={"incident_roles": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "incident_timestamps",
+        description="GET /v2/incident_timestamps.",
+        covered_sets={"incident_timestamps": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "incident_types",
+        description="GET /v1/incident_types.",
+        covered_sets={"incident_types": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "custom_fields",
+        description="GET /v2/custom_fields.",
+        covered_sets={"custom_fields": WHOLE_TABLE},
+    ),
     # Slack
     RawTable("slack", "users", description="users.list: people and bots, with profile.email and tz."),
     RawTable(
@@ -107,6 +162,16 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "conversations.history and conversations.replies of incident channels; "
             "id = '<channel_id>:<ts>', so a reply broadcast to the channel is one row."
         ),
+        covered_sets={
+            # A channel's history: its messages and thread parents, and the replies of threads whose
+            # parent is gone; replies of threads it returned are covered by their own read.
+            "channel_history": CoveredSet(
+                ("channel_id",),
+                "NOT (t.thread_ts IS NOT NULL AND t.thread_ts <> t.ts AND EXISTS (SELECT 1 "
+                "FROM _present AS p WHERE p.channel_id = t.channel_id AND p.ts = t.thread_ts))",
+            ),
+            "thread_replies": CoveredSet(("channel_id", "thread_ts"), "t.ts <> t.thread_ts"),
+        },
     ),
     # Zoom
     RawTable("zoom", "users", description="GET /users (page_size up to 2,000)."),
@@ -126,6 +191,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "GET /past_meetings/{uuid}/participants; one row per join (a rejoin is a new row); "
             "id = '<meeting_uuid>:<user_id>:<join_time>'."
         ),
+        covered_sets={"instance_participants": CoveredSet(("meeting_uuid",))},
     ),
     # PagerDuty
     RawTable(
@@ -167,3 +233,15 @@ RAW_TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}
 
 def tables_of(source: str) -> list[RawTable]:
     return [t for t in RAW_TABLES if t.source == source]
+
+
+def raw_table_for(source: str, entity: str) -> RawTable:
+    """The raw table a connector's entity lands in (`raw.<source>_<entity>`); KeyError if none."""
+    try:
+        return RAW_TABLES_BY_NAME[f"{source}_{entity}"]
+    except KeyError:
+        raise KeyError(f"no raw table for the {source} entity {entity!r}") from None
+
+
+# Tables whose rows can be marked deleted (dbt leaves rows with `_deleted_at` set out of every mart).
+TABLES_WITH_DELETIONS: tuple[str, ...] = tuple(t.name for t in RAW_TABLES if t.covered_sets)

@@ -4,6 +4,11 @@ A batch is written whole or not at all, and cursors move only after the data the
 written, so a sync killed at any moment (even `kill -9`) and run again ends with exactly the
 source's records. Records that cannot be keyed are kept in `meta.rejected_records` with their
 source, endpoint and payload, never silently dropped.
+
+A batch may say which sets it read whole (`covers`): in the same transaction as its rows, rows of
+those sets it did not return get `_deleted_at` (kept as evidence), and a row that comes back is
+un-deleted by its upsert. Optional entities the API refused (403/404) are listed in
+`meta.skipped_entities` until they are read again.
 """
 
 from __future__ import annotations
@@ -40,19 +45,27 @@ META_DDL = (
     """CREATE TABLE IF NOT EXISTS meta.rejected_records (
         source VARCHAR, table_name VARCHAR, endpoint VARCHAR, record_id VARCHAR, reason VARCHAR,
         payload JSON, seen_at TIMESTAMPTZ)""",
+    # Optional entities the API refused (403: the key lacks a permission; 404: the account lacks the
+    # feature), as of the last sync that tried them: shown on Data health.
+    """CREATE TABLE IF NOT EXISTS meta.skipped_entities (
+        source VARCHAR NOT NULL, entity VARCHAR NOT NULL, status_code INTEGER, message VARCHAR,
+        seen_at TIMESTAMPTZ, PRIMARY KEY (source, entity))""",
 )
 
 
 @dataclass
 class UpsertCounts:
-    """New records, and existing records whose content changed (a re-read unchanged record is neither)."""
+    """New records, existing records whose content changed (a re-read unchanged record is neither), and
+    rows marked deleted because a read of their whole set no longer returned them."""
 
     new: int = 0
     updated: int = 0
+    deleted: int = 0
 
     def add(self, other: UpsertCounts) -> None:
         self.new += other.new
         self.updated += other.updated
+        self.deleted += other.deleted
 
 
 def connect_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -74,6 +87,8 @@ class _Upsert:
     table: RawTable
     data: pa.Table
     counts: UpsertCounts | None
+    # (set name, key values) of the sets these rows are the whole of.
+    covers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -164,12 +179,18 @@ class RawWriter:
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
+        """Create what is missing: schemas, meta tables, raw tables, and columns added to raw tables
+        since a warehouse was made (`_deleted_at`, `zoom_meeting_id`; NULL in existing rows)."""
         with self._lock:
             self._con.execute("SET TimeZone = 'UTC'")
             for ddl in META_DDL:
                 self._con.execute(ddl)
             for table in RAW_TABLES:
                 self._con.execute(table.create_sql())
+                for column, sql_type in table.columns.items():
+                    self._con.execute(
+                        f"ALTER TABLE {table.qualified_name} ADD COLUMN IF NOT EXISTS {column} {sql_type}"
+                    )
 
     # ------------------------------------------------------------------------------ background mode
     @contextmanager
@@ -312,7 +333,10 @@ class RawWriter:
             batch = batch.take(sorted(last.values()))
         key_columns = list(table.key_columns)
         casts = ", ".join(f"CAST({c} AS {table.key_columns[c]}) AS {c}" for c in key_columns)
-        select = f"id, {casts + ', ' if casts else ''}now() AS _synced_at, CAST(_record AS JSON) AS _record"
+        select = (
+            f"id, {casts + ', ' if casts else ''}now() AS _synced_at, NULL::TIMESTAMPTZ AS _deleted_at, "
+            "CAST(_record AS JSON) AS _record"
+        )
         con = self._con
         known = self._known_hashes(table)
         incoming = f"_incoming_{table.name}"
@@ -334,7 +358,52 @@ class RawWriter:
                     upsert.counts.new += 1
                 elif before != changes[record_id]:
                     upsert.counts.updated += 1
+        by_set: dict[str, list[_Upsert]] = {}
+        for upsert in upserts:
+            for name in dict.fromkeys(name for name, _ in upsert.covers):
+                by_set.setdefault(name, []).append(upsert)
+        for name, covering in by_set.items():
+            self._mark_deleted(table, name, covering)
         return known, changes
+
+    def _mark_deleted(self, table: RawTable, name: str, upserts: list[_Upsert]) -> None:
+        """Rows of the sets `name` these reads covered that none of them returned get `_deleted_at`
+        (once). One statement for every set of the transaction: a table scan per set was most of the
+        sync's write time. Sets of one name are disjoint (one channel, one incident…), so the rows the
+        reads returned can be pooled."""
+        rule = table.covered_sets.get(name)
+        if rule is None:
+            raise ValueError(f"{table.name} has no covered set {name!r}")
+        con = self._con
+        keys = [key for upsert in upserts for set_name, key in upsert.covers if set_name == name]
+        if any(len(key) != len(rule.key_columns) for key in keys):
+            raise ValueError(f"{table.name} set {name!r} is keyed by {rule.key_columns}")
+        conditions = ["t._deleted_at IS NULL", "t.id NOT IN (SELECT id FROM _present)"]
+        if rule.key_columns:
+            covered = pa.table(
+                {
+                    c: pa.array([key[i] for key in keys], type=pa.string())
+                    for i, c in enumerate(rule.key_columns)
+                }
+            )
+            con.register("_covered", covered)
+            match = " AND ".join(f"c.{c} = t.{c}" for c in rule.key_columns)
+            conditions.append(f"EXISTS (SELECT 1 FROM _covered AS c WHERE {match})")
+        if rule.condition:
+            conditions.append(f"({rule.condition})")
+        con.register("_present", pa.concat_tables([u.data for u in upserts]))
+        try:
+            marked = con.execute(
+                f"UPDATE {table.qualified_name} AS t SET _deleted_at = now() WHERE {' AND '.join(conditions)}"
+            ).fetchone()
+        finally:
+            con.unregister("_present")
+            if rule.key_columns:
+                con.unregister("_covered")
+        # A table is one source's: its batches share one counts object, which gets the total.
+        counts = next((u.counts for u in upserts if u.counts is not None), None)
+        if counts is not None and marked:
+            counts.deleted += int(marked[0])
 
     def upsert(self, table: RawTable, rows: Iterable[Mapping[str, Any]]) -> UpsertCounts:
         """Insert or replace rows (`id`, key columns, `_record`) by id, and wait until written."""
@@ -344,13 +413,19 @@ class RawWriter:
         return counts
 
     def submit(
-        self, table: RawTable, rows: Iterable[Mapping[str, Any]], counts: UpsertCounts | None = None
+        self,
+        table: RawTable,
+        rows: Iterable[Mapping[str, Any]],
+        counts: UpsertCounts | None = None,
+        covers: Iterable[tuple[str, tuple[str, ...]]] = (),
     ) -> None:
         """Queue rows for upsert (written at once outside `in_background`); `counts` is added to when
-        they are committed."""
+        they are committed. `covers` names the sets (`table.covered_sets`) these rows are the whole of:
+        in the same transaction, the set's other rows are marked deleted (even when `rows` is empty)."""
         data = _arrow_batch(table, rows)
-        if data.num_rows:
-            self._enqueue(_Upsert(table, data, counts))
+        covered = tuple((name, tuple(key)) for name, key in covers)
+        if data.num_rows or covered:
+            self._enqueue(_Upsert(table, data, counts, covered))
 
     def reject(
         self, table: RawTable, endpoint: str, record_id: str | None, reason: str, payload: Any
@@ -396,6 +471,21 @@ class RawWriter:
             )
         )
 
+    def record_skip(self, source: str, entity: str, status_code: int | None, message: str) -> None:
+        """An optional entity the API refused this sync (kept until it is read again)."""
+        self._enqueue(
+            _Statement(
+                "INSERT OR REPLACE INTO meta.skipped_entities VALUES (?, ?, ?, ?, now())",
+                [source, entity, status_code, message],
+            )
+        )
+
+    def clear_skip(self, source: str, entity: str) -> None:
+        """The entity was read: it is no longer skipped."""
+        self._enqueue(
+            _Statement("DELETE FROM meta.skipped_entities WHERE source = ? AND entity = ?", [source, entity])
+        )
+
     def clear_cursors(self, source: str) -> None:
         self._enqueue(_Statement("DELETE FROM meta.sync_cursors WHERE source = ?", [source]))
 
@@ -408,6 +498,28 @@ class RawWriter:
                 [source, started_at, datetime.now(UTC), status, full_refresh, orjson.dumps(summary).decode()],
             )
         )
+
+    def update_column(self, table: RawTable, column: str, values: Mapping[str, Any]) -> None:
+        """Set one typed column of existing rows (`values`: id -> value), e.g. a column added to an
+        existing warehouse filled from `_record`; waits for everything queued before it."""
+        if column not in table.key_columns:
+            raise ValueError(f"{column!r} is not a typed column of {table.name}")
+        self.flush()
+        data = pa.table(
+            {
+                "id": pa.array(list(values), type=pa.string()),
+                "value": _key_column(list(values.values()), table.key_columns[column]),
+            }
+        )
+        with self._lock:
+            self._con.register("_column_values", data)
+            try:
+                self._con.execute(
+                    f"UPDATE {table.qualified_name} AS t SET {column} = CAST(v.value AS "
+                    f"{table.key_columns[column]}) FROM _column_values AS v WHERE t.id = v.id"
+                )
+            finally:
+                self._con.unregister("_column_values")
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """A read (after everything queued so far is written), e.g. Slack and Zoom reading incidents."""

@@ -1,23 +1,20 @@
-"""A fake for the HTTP client's transport seam, driven by handlers written with httpx's types."""
+"""Handlers for the HTTP client's transport seam (`httpx.MockTransport`), and a fast no-wait policy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
-from pipelines.connectors import http
+from pipelines.connectors.http import HttpClient
+
+Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def fake_transport(handler: Callable[[httpx.Request], httpx.Response]) -> http.Transport:
-    """An httpx timeout or transport error raised by the handler is a failed exchange."""
-
-    def send(url: str, headers: Mapping[str, str]) -> http.Response:
-        request = httpx.Request("GET", url, headers=dict(headers))
-        try:
-            response = handler(request)
-        except httpx.TransportError as error:
-            raise http.TransportFailure(type(error).__name__) from error
-        return http.Response(response.status_code, response.headers, response.read())
-
-    return send
+def mock_client(
+    handler: Handler, source: str = "test", base_url: str = "http://api.local", **kwargs: Any
+) -> HttpClient:
+    """An `HttpClient` whose requests go to `handler`; waits between retries are at most 10 ms."""
+    kwargs.setdefault("max_delay", 0.01)
+    return HttpClient(source, base_url, transport=httpx.MockTransport(handler), **kwargs)

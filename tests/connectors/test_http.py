@@ -7,21 +7,20 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from http_support import fake_transport
+from http_support import mock_client
 
 from pipelines.connectors import http as transport
 from pipelines.connectors.http import ApiError, AuthError, HttpClient
 
 
 def _client(handler, **kwargs) -> HttpClient:
-    kwargs.setdefault("max_delay", 0.01)
-    return HttpClient("test", "http://api.local/prefix", transport=fake_transport(handler), **kwargs)
+    return mock_client(handler, base_url="http://api.local/prefix", **kwargs)
 
 
 @pytest.fixture(autouse=True)
-def no_real_sleep(monkeypatch):
-    # tenacity sleeps through time.sleep; the waits themselves are tested through the wait function.
-    monkeypatch.setattr("tenacity.nap.time.sleep", lambda _: None)
+def no_jitter(monkeypatch):
+    # The waits themselves are tested through the wait function; here they are kept short.
+    monkeypatch.setattr("pipelines.connectors.http.random.uniform", lambda a, b: 0.0)
 
 
 def test_join_url_keeps_the_base_path_prefix():

@@ -15,7 +15,8 @@ SOURCES = ("incidentio", "slack", "zoom", "pagerduty")
 @pytest.mark.parametrize("profile", ["tier3", "nonmarketplace"])
 @pytest.mark.parametrize("source", SOURCES)
 def test_client_budgets_are_within_the_documented_ones(source, profile):
-    """The sandbox's budgets are the documented ones (shared/reference); ours must not be above them."""
+    """The sandbox's budgets are the documented ones (docs/sources.md#rate-limits-and-speed); ours must
+    not be above them."""
     server = Budget(FaultSpec.parse(f"budget=1,slack={profile}"))
     for bucket, (requests, seconds) in budgets_for(source, profile).items():
         documented = server.limit_for(source, bucket)

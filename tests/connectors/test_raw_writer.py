@@ -31,7 +31,9 @@ def test_upsert_replaces_by_id_and_counts_new_and_updated(tmp_path):
 
 def test_records_without_an_id_are_rejected_with_their_payload(tmp_path):
     writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
-    batch = shape_records(INCIDENTS, [{"id": "x"}, {"name": "no id"}, "junk"], "/v2/incidents", lambda r: {})
+    batch = shape_records(
+        "incidents", [{"id": "x"}, {"name": "no id"}, "junk"], "/v2/incidents", lambda r: {}
+    )
     assert [r["id"] for r in batch.rows] == ["x"]
     assert len(batch.rejected) == 2
     for endpoint, record_id, reason, payload in batch.rejected:
@@ -118,3 +120,110 @@ def test_batches_with_empty_or_differently_typed_key_columns_share_one_transacti
         )
     rows = writer.query("SELECT id, thread_ts, posted_at FROM raw.slack_messages ORDER BY id")
     assert rows == [("C1:1", None, posted), ("C1:2", "1.1", posted), ("C1:3", None, posted)]
+
+
+MESSAGES = RAW_TABLES_BY_NAME["slack_messages"]
+
+
+def _msg(channel: str, ts: str, thread_ts: str | None = None) -> dict:
+    from datetime import UTC, datetime
+
+    return {
+        "id": f"{channel}:{ts}",
+        "channel_id": channel,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "posted_at": datetime.fromtimestamp(float(ts), UTC),
+        "_record": {"ts": ts, "thread_ts": thread_ts},
+    }
+
+
+def _live_and_deleted(writer: RawWriter) -> tuple[list[str], list[str]]:
+    rows = writer.query("SELECT id, _deleted_at IS NOT NULL FROM raw.slack_messages ORDER BY id")
+    return [i for i, d in rows if not d], [i for i, d in rows if d]
+
+
+def test_a_read_of_a_whole_set_marks_what_it_lacks_deleted_and_a_row_that_returns_is_undeleted(tmp_path):
+    from pipelines.warehouse.raw_writer import UpsertCounts
+
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    parent, reply, gone_reply, plain = (
+        _msg("C1", "1.0", "1.0"),
+        _msg("C1", "1.5", "1.0"),
+        _msg("C1", "1.7", "1.0"),
+        _msg("C1", "2.0"),
+    )
+    orphan = _msg("C1", "3.5", "3.0")  # a reply whose thread parent will vanish
+    other_channel = _msg("C2", "2.0")
+    writer.submit(MESSAGES, [parent, reply, gone_reply, plain, orphan, other_channel])
+    # History of C1 without `plain` and without the parent of `orphan`; replies of thread 1.0 without one.
+    counts = UpsertCounts()
+    writer.submit(MESSAGES, [parent], counts, covers=[("channel_history", ("C1",))])
+    writer.submit(MESSAGES, [parent, reply], counts, covers=[("thread_replies", ("C1", "1.0"))])
+    live, deleted = _live_and_deleted(writer)
+    assert deleted == ["C1:1.7", "C1:2.0", "C1:3.5"]  # evidence kept
+    assert live == ["C1:1.0", "C1:1.5", "C2:2.0"]  # replies of a returned thread wait for their own read
+    assert counts.deleted == 3
+    # Marked once: a second identical read marks nothing new.
+    again = UpsertCounts()
+    writer.submit(MESSAGES, [parent], again, covers=[("channel_history", ("C1",))])
+    assert again.deleted == 0
+    # The message comes back (an undo at the source, or a read that had missed it): un-deleted.
+    writer.submit(MESSAGES, [parent, plain], covers=[("channel_history", ("C1",))])
+    assert "C1:2.0" in _live_and_deleted(writer)[0]
+
+
+def test_an_empty_read_of_a_whole_set_marks_the_whole_set(tmp_path):
+    actions = RAW_TABLES_BY_NAME["incidentio_actions"]
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    writer.submit(actions, [{"id": "a1", "incident_id": "i", "updated_at": None, "_record": {}}])
+    writer.submit(actions, [], covers=[("actions", ())])
+    assert writer.query("SELECT count(*) FROM raw.incidentio_actions WHERE _deleted_at IS NOT NULL") == [(1,)]
+
+
+def test_rows_and_the_marks_of_their_read_commit_together(tmp_path):
+    """A failure in the transaction leaves neither: the next sync repeats the read and the mark."""
+    import pytest
+
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    writer.submit(MESSAGES, [_msg("C1", "1.0"), _msg("C1", "2.0")])
+    with pytest.raises(RuntimeError), writer.in_background():
+        writer.submit(
+            MESSAGES, [_msg("C1", "1.0") | {"_record": {"v": 2}}], covers=[("channel_history", ("C1",))]
+        )
+        writer.submit(INCIDENTS, [{"id": "bad", "updated_at": "not a time", "_record": {}}])
+    assert writer.query("SELECT id, _deleted_at, _record->>'$.v' FROM raw.slack_messages ORDER BY id") == [
+        ("C1:1.0", None, None),
+        ("C1:2.0", None, None),
+    ]
+
+
+def test_a_warehouse_from_before_gets_the_new_columns(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE raw.incidentio_incidents (id VARCHAR NOT NULL PRIMARY KEY, updated_at TIMESTAMPTZ, "
+            "_synced_at TIMESTAMPTZ, _record JSON)"
+        )
+        con.execute(
+            "INSERT INTO raw.incidentio_incidents VALUES ('old', NULL, NULL, '{\"call_url\": \"https://zoom.us/j/93398114182\"}')"
+        )
+    writer = RawWriter(connect_warehouse(path))
+    assert writer.query("SELECT id, zoom_meeting_id, _deleted_at FROM raw.incidentio_incidents") == [
+        ("old", None, None)
+    ]
+    writer.update_column(INCIDENTS, "zoom_meeting_id", {"old": "93398114182"})
+    assert writer.query("SELECT zoom_meeting_id FROM raw.incidentio_incidents") == [("93398114182",)]
+
+
+def test_skipped_entities_are_listed_until_read_again(tmp_path):
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    writer.record_skip("pagerduty", "oncalls", 403, "pagerduty /oncalls: HTTP 403: forbidden")
+    assert writer.query("SELECT source, entity, status_code FROM meta.skipped_entities") == [
+        ("pagerduty", "oncalls", 403)
+    ]
+    writer.clear_skip("pagerduty", "oncalls")
+    assert writer.query("SELECT count(*) FROM meta.skipped_entities") == [(0,)]

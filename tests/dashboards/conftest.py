@@ -1,7 +1,10 @@
-"""Fixtures: a hand-made published snapshot, and settings pointed at it."""
+"""Fixtures: a hand-made published snapshot carrying the real dbt docs, and settings pointed at it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,7 +12,45 @@ import pandas as pd
 import pytest
 from dashboards_support import build_published_db, sample_incidents
 
-from pipelines.settings import reload_settings
+from exports.publish import Definition, read_definitions
+from pipelines.settings import DBT_PROJECT_DIR, reload_settings
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The manifest of the repository's dbt project, from `dbt parse` into a temporary target folder
+    (never dbt_project/target). A subprocess, as the pipeline runs dbt."""
+    workdir = tmp_path_factory.mktemp("dbt_parse")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from dbt.cli.main import cli; cli()",
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(workdir / "target"),
+            "--log-path",
+            str(workdir / "logs"),
+            "--no-partial-parse",
+        ],
+        env={**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    manifest = workdir / "target" / "manifest.json"
+    assert completed.returncode == 0 and manifest.is_file(), completed.stdout + completed.stderr
+    return manifest
+
+
+@pytest.fixture(scope="session")
+def definitions(dbt_manifest: Path) -> list[Definition]:
+    return read_definitions(dbt_manifest)
 
 
 @pytest.fixture(scope="session")
@@ -18,8 +59,12 @@ def incidents() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def published_db(tmp_path_factory: pytest.TempPathFactory, incidents: pd.DataFrame) -> Path:
-    return build_published_db(tmp_path_factory.mktemp("published") / "published.duckdb", incidents)
+def published_db(
+    tmp_path_factory: pytest.TempPathFactory, incidents: pd.DataFrame, definitions: list[Definition]
+) -> Path:
+    return build_published_db(
+        tmp_path_factory.mktemp("published") / "published.duckdb", incidents, definitions=definitions
+    )
 
 
 @pytest.fixture

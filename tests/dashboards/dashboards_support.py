@@ -1,4 +1,5 @@
-"""A hand-made published snapshot with the contracted marts (DESIGN §3), for AppTest and browser tests.
+"""A hand-made published snapshot with the contracted marts (docs/contract.md#marts), for AppTest and
+browser tests.
 
 `sample_incidents` draws `fct_incidents` in Python; every other mart is derived from it in DuckDB SQL
 with hash-based pseudo-random numbers (deterministic, and fast enough to build a `large`-sized snapshot
@@ -7,6 +8,7 @@ of ~15,000 incidents and ~1M timeline rows in seconds: `python tests/dashboards/
 
 from __future__ import annotations
 
+import functools
 import random
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from exports.publish import Definition, write_definitions
 
 APP_PATH = Path(__file__).resolve().parents[2] / "dashboards" / "streamlit_app.py"
 FIRST_DAY = date(2025, 1, 1)
@@ -32,10 +36,12 @@ ALL_MARTS = (
     "fct_incident_roles",
     "fct_pagerduty_incidents",
     "fct_incident_timeline",
+    "fct_incident_response",
     "metrics_responder_workload",
     "fct_follow_ups",
     "fct_incident_severity_periods",
     "metrics_data_coverage",
+    "fct_sync_runs",
 )
 
 FCT_INCIDENTS_DDL = """
@@ -46,13 +52,14 @@ CREATE TABLE marts.fct_incidents (
     resolved_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, lead_email VARCHAR, slack_channel_id VARCHAR,
     zoom_meeting_id VARCHAR, pagerduty_incident_id VARCHAR,
     time_to_resolve_seconds DOUBLE, time_to_mitigate_seconds DOUBLE, is_in_metrics BOOLEAN,
+    is_status_in_metrics BOOLEAN,
     is_duration_invalid BOOLEAN, resolved_at_source VARCHAR, pagerduty_link_source VARCHAR,
     permalink VARCHAR
 )
 """
 
-# metrics_mttr as DESIGN §5 defines it, with the distribution-free 95% interval of the median (here with
-# the normal approximation of the ranks only; the dbt model uses exact binomial ranks up to n = 2000).
+# metrics_mttr as the dbt model defines it, with the distribution-free 95% interval of the median from
+# marts.dim_median_confidence_ranks (exact ranks, written by `exact_median_ranks`; none beyond them).
 METRICS_MTTR_SQL = """
 CREATE TABLE marts.metrics_mttr AS
 WITH grouped AS (
@@ -69,14 +76,31 @@ WITH grouped AS (
     WHERE is_in_metrics
     GROUP BY ALL
 )
-SELECT * EXCLUDE (d),
-    CASE WHEN len(d) >= 6 THEN d[floor((len(d) + 1 - 1.959964 * sqrt(len(d))) / 2)::INTEGER] END
-        AS median_ci_lower_seconds,
-    CASE WHEN len(d) >= 6
-         THEN d[len(d) + 1 - floor((len(d) + 1 - 1.959964 * sqrt(len(d))) / 2)::INTEGER] END
-        AS median_ci_upper_seconds
-FROM grouped
+SELECT g.* EXCLUDE (d),
+    g.d[r.lower_rank] AS mttr_median_ci_lower_seconds,
+    g.d[r.upper_rank] AS mttr_median_ci_upper_seconds
+FROM grouped AS g
+LEFT JOIN marts.dim_median_confidence_ranks AS r ON r.sample_size = len(g.d)
 """
+
+RANKS_UP_TO = 2000  # exact ranks (dbt's dim_median_confidence_ranks approximates beyond: not needed here)
+
+
+def exact_median_ranks(up_to: int = RANKS_UP_TO) -> list[tuple[int, int | None, int | None]]:
+    """(n, l, n + 1 - l) for n = 1..up_to: l is the largest rank with P(B <= l - 1) <= 2.5% for
+    B ~ binomial(n, 1/2), in exact integers; (n, None, None) when no rank qualifies (n < 6)."""
+    rows: list[tuple[int, int | None, int | None]] = []
+    for n in range(1, up_to + 1):
+        total, cumulative, term, lower = 1 << n, 0, 1, None
+        for k in range(n + 1):  # cumulative = sum of C(n, i) for i <= k
+            cumulative += term
+            if 40 * cumulative > total:
+                break
+            lower = k + 1  # P(B <= k) <= 2.5%: rank k + 1 qualifies
+            term = term * (n - k) // (k + 1)
+        rows.append((n, lower, None if lower is None else n + 1 - lower))
+    return rows
+
 
 # Deterministic pseudo-random helpers: u(key) is uniform in [0, 1), lognormal(key, mu, sigma) is skewed.
 MACROS = """
@@ -155,6 +179,19 @@ SELECT
         ELSE 'Update #' || k
     END AS detail
 FROM typed;
+
+-- The lead's first event in the timeline stands for their engagement (a fixture's simplification).
+CREATE TABLE marts.fct_incident_response AS
+SELECT
+    f.incident_id,
+    f.reference,
+    f.lead_email,
+    greatest(0, epoch(min(t.occurred_at) - f.reported_at)) AS seconds_to_lead_engaged,
+    f.is_in_metrics,
+    f.reported_at
+FROM marts.fct_incidents AS f
+LEFT JOIN marts.fct_incident_timeline AS t ON t.incident_id = f.incident_id AND t.person_email = f.lead_email
+GROUP BY f.incident_id, f.reference, f.lead_email, f.is_in_metrics, f.reported_at;
 
 CREATE TABLE marts.fct_pagerduty_incidents AS
 WITH linked AS (
@@ -235,7 +272,9 @@ SELECT
         AS assignee_email,
     created_at,
     CASE WHEN status = 'completed'
-         THEN created_at + to_seconds(lognormal(key || 'done', 13.0, 1.0)) END AS completed_at
+         THEN created_at + to_seconds(lognormal(key || 'done', 13.0, 1.0)) END AS completed_at,
+    status = 'outstanding' AS is_open,
+    status = 'completed' AS is_completed
 FROM statused;
 
 -- The severity an incident held and for how long: some were declared one step lower, then escalated.
@@ -285,14 +324,15 @@ SELECT metric_name, month, coverage_status, coverage_status = 'computable' AS is
        incident_count / sum(incident_count) OVER (PARTITION BY metric_name, month) AS share_of_eligible
 FROM counted;
 
-CREATE TABLE marts._sync_runs AS
+CREATE TABLE marts.fct_sync_runs AS
 SELECT
     source,
-    TIMESTAMPTZ '2025-07-01 05:00:00+00' - to_hours(6 * r) AS started_at,
-    TIMESTAMPTZ '2025-07-01 05:00:00+00' - to_hours(6 * r) + to_seconds(30 + 10 * r) AS finished_at,
     CASE WHEN source = 'zoom' AND r = 0 THEN 'failed' ELSE 'ok' END AS status,
-    r = 3 AS full_refresh,
-    '{"rows": ' || (100 * (r + 1)) || '}' AS summary
+    (30 + 10 * r)::DOUBLE AS duration_seconds,
+    NOT (source = 'zoom' AND r = 0) AS is_success,
+    r = 3 AS is_full_refresh,
+    TIMESTAMPTZ '2025-07-01 05:00:00+00' - to_hours(6 * r) AS started_at,
+    TIMESTAMPTZ '2025-07-01 05:00:00+00' - to_hours(6 * r) + to_seconds(30 + 10 * r) AS finished_at
 FROM unnest($sources) AS s(source), range(4) AS t(r);
 """
 
@@ -347,6 +387,7 @@ def sample_incidents(n: int = 400, seed: int = 7) -> pd.DataFrame:
                 "time_to_resolve_seconds": ttr,
                 "time_to_mitigate_seconds": None,
                 "is_in_metrics": mode == "standard" and status not in EXCLUDED_STATUS,
+                "is_status_in_metrics": status not in EXCLUDED_STATUS,
                 "is_duration_invalid": invalid,
                 "resolved_at_source": None if resolved is None else "timestamp",
                 "pagerduty_link_source": None if pagerduty is None else "attachment",
@@ -368,13 +409,28 @@ def build_published_db(
     people: int = 60,
     events_per_incident: tuple[int, int] = (10, 50),
     unlinked_pages: int | None = None,
+    definitions: list[Definition] | None = None,
+    with_ranks: bool = True,
 ) -> Path:
     """Write a published snapshot. `marts` picks the tables kept (fct_incidents and metrics_mttr always);
-    the other parameters size the derived marts."""
+    the other parameters size the derived marts. `definitions` (from a dbt manifest) become
+    meta.definitions as the publisher writes them; `with_ranks` fills marts.dim_median_confidence_ranks
+    (left empty otherwise: a rank table that lists no sample size)."""
     con = duckdb.connect(str(path))
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("CREATE SCHEMA marts")
+        ranks = pd.DataFrame(
+            _ranks() if with_ranks else [], columns=["sample_size", "lower_rank", "upper_rank"]
+        )
+        con.register("ranks_df", ranks)
+        con.execute(
+            "CREATE TABLE marts.dim_median_confidence_ranks AS SELECT sample_size::INTEGER AS sample_size, "
+            "lower_rank::INTEGER AS lower_rank, upper_rank::INTEGER AS upper_rank FROM ranks_df"
+        )
+        con.unregister("ranks_df")
+        if definitions is not None:
+            write_definitions(con, definitions)
         if with_tables:
             con.execute(FCT_INCIDENTS_DDL)
             if incidents is not None and len(incidents):
@@ -410,6 +466,11 @@ def build_published_db(
     finally:
         con.close()
     return path
+
+
+@functools.cache
+def _ranks() -> list[tuple[int, int | None, int | None]]:
+    return exact_median_ranks()
 
 
 def _derive_marts(

@@ -12,11 +12,23 @@ import pytest
 from dashboards_support import APP_PATH, LAST_DAY, build_published_db, sample_incidents
 from streamlit.testing.v1 import AppTest
 
-from dashboards import data
-from dashboards.filters import KEY_DATES, KEY_INCIDENT_TYPES, KEY_INCLUDE_NON_STANDARD, KEY_SEVERITIES
+from dashboards.filters import (
+    KEY_DATES,
+    KEY_INCIDENT_TYPES,
+    KEY_INCLUDE_NON_STANDARD,
+    KEY_SEVERITIES,
+    Filters,
+)
 from dashboards.formatting import format_duration
+from dashboards.queries.overview import headline
+from dashboards.snapshot import NO_SEVERITY, Snapshot, current_snapshot, snapshot_info
 
 DEFAULT_START = LAST_DAY - timedelta(days=89)
+
+
+def headline_of(db: Path, filters: Filters) -> dict[str, Any]:
+    """The Overview's headline query on snapshot `db` (version 0: the test controls the cache)."""
+    return headline(Snapshot(str(db), 0), snapshot_info(str(db), 0), filters)
 
 
 def run_app() -> AppTest:
@@ -104,9 +116,7 @@ def test_headline_numbers_equal_a_direct_query_on_the_marts(app_on_sample: Path)
     assert_headline(at, expected)
 
     # The unformatted numbers too, so rounding in the display cannot hide a wrong query.
-    raw = data.headline(
-        str(app_on_sample), 0, DEFAULT_START, LAST_DAY, severities=(), include_non_standard=False
-    )
+    raw = headline_of(app_on_sample, Filters(DEFAULT_START, LAST_DAY))
     assert raw["incident_count"] == expected["count"]
     assert raw["mttr_mean_seconds"] == pytest.approx(expected["mean"])
     assert raw["mttr_median_seconds"] == pytest.approx(expected["median"])
@@ -126,7 +136,7 @@ def test_deltas_compare_with_the_previous_period_of_equal_length(app_on_sample: 
 
 def test_severity_filter_narrows_the_headline(app_on_sample: Path) -> None:
     at = run_app()
-    at.multiselect(key=KEY_SEVERITIES).set_value(["Critical", data.NO_SEVERITY]).run()
+    at.multiselect(key=KEY_SEVERITIES).set_value(["Critical", NO_SEVERITY]).run()
     assert not at.exception
     expected = direct_headline(app_on_sample, DEFAULT_START, LAST_DAY, severities=("Critical", None))
     assert 0 < expected["count"] < direct_headline(app_on_sample, DEFAULT_START, LAST_DAY)["count"]
@@ -216,21 +226,21 @@ def test_a_new_publish_is_read_without_waiting_for_the_cache(tmp_path: Path, use
     target = tmp_path / "published.duckdb"
     build_published_db(target, sample_incidents(n=50, seed=1))
     use_published(target)
-    first = data.current_snapshot()
+    first = current_snapshot()
     assert first is not None
-    assert data.snapshot_info(first.path, first.version).incident_count == 50
+    assert snapshot_info(first.path, first.version).incident_count == 50
 
     # What publish_marts does: build aside, then replace the file.
     build_published_db(tmp_path / "next.duckdb", sample_incidents(n=80, seed=2)).replace(target)
-    second = data.current_snapshot()
+    second = current_snapshot()
     assert second is not None and second.version != first.version
-    assert data.snapshot_info(second.path, second.version).incident_count == 80
+    assert snapshot_info(second.path, second.version).incident_count == 80
 
 
 def test_user_values_are_bound_as_parameters(published_db: Path) -> None:
     hostile = ("Critical' OR 1=1 --",)
-    result = data.headline(
-        str(published_db), 0, date(2025, 1, 1), LAST_DAY, hostile, include_non_standard=True
+    result = headline_of(
+        published_db, Filters(date(2025, 1, 1), LAST_DAY, hostile, include_non_standard=True)
     )
     assert result["incident_count"] == 0
 
@@ -320,4 +330,84 @@ def test_metrics_mttr_table_shows_the_confidence_interval_columns_when_the_mart_
 ) -> None:
     at = run_app()
     shown = at.dataframe[0].value
-    assert {"median_ci_lower_hours", "median_ci_upper_hours"} <= set(shown.columns)
+    assert {"mttr_median_ci_lower_hours", "mttr_median_ci_upper_hours"} <= set(shown.columns)
+
+
+def manifest_description(manifest: Path, model: str, column: str | None = None) -> str:
+    """A description straight from dbt's manifest JSON (independent of exports.publish)."""
+    import json
+
+    node = json.loads(manifest.read_text())["nodes"][f"model.incident_lake.{model}"]
+    return node["description"] if column is None else node["columns"][column]["description"]
+
+
+def test_definitions_shown_are_the_dbt_descriptions(app_on_sample: Path, dbt_manifest: Path) -> None:
+    at = run_app()
+    help_text = metrics_by_label(at)["MTTR median"].help
+    expected = manifest_description(dbt_manifest, "fct_incidents", "time_to_resolve_seconds")
+    assert len(expected) > 40 and expected in help_text
+    assert manifest_description(dbt_manifest, "metrics_mttr") in next(
+        c.value for c in at.caption if "`metrics_mttr`" in c.value
+    )
+    mtta = manifest_description(dbt_manifest, "fct_pagerduty_incidents", "seconds_to_first_ack")
+    assert mtta in metrics_by_label(at)["MTTA median"].help
+
+
+def test_a_snapshot_without_definitions_says_so_in_the_help(
+    tmp_path: Path, incidents: pd.DataFrame, use_published
+) -> None:
+    use_published(build_published_db(tmp_path / "no-docs.duckdb", incidents))
+    at = run_app()
+    assert "no dbt description in this snapshot" in metrics_by_label(at)["MTTR median"].help
+
+
+def default_period_durations(db: Path) -> list[float]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return sorted(
+            v
+            for (v,) in con.execute(
+                "SELECT time_to_resolve_seconds FROM marts.fct_incidents WHERE is_in_metrics "
+                "AND time_to_resolve_seconds IS NOT NULL "
+                "AND reported_at >= ?::DATE AND reported_at < ?::DATE + 1",
+                [DEFAULT_START, LAST_DAY],
+            ).fetchall()
+        )
+    finally:
+        con.close()
+
+
+def test_the_median_interval_uses_the_published_dbt_ranks(
+    tmp_path: Path, incidents: pd.DataFrame, use_published
+) -> None:
+    db = build_published_db(tmp_path / "ranks.duckdb", incidents)
+    values = default_period_durations(db)
+    n = len(values)
+    # Whatever ranks the snapshot holds for n are the ones shown: here the widest pair, min and max.
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE marts.dim_median_confidence_ranks SET lower_rank = 1, upper_rank = ? WHERE sample_size = ?",
+        [n, n],
+    )
+    con.close()
+    use_published(db)
+    caption = next(c for c in run_app().caption if "confidence interval" in c.value)
+    assert f"{format_duration(values[0])} – {format_duration(values[-1])}" in caption.value
+
+    use_published(build_published_db(tmp_path / "no-ranks.duckdb", incidents, with_ranks=False))
+    caption = next(c for c in run_app().caption if "confidence interval" in c.value)
+    assert f"does not list a sample of {n} durations" in caption.value
+
+
+def test_the_toggle_is_disabled_without_is_status_in_metrics(
+    tmp_path: Path, incidents: pd.DataFrame, use_published
+) -> None:
+    db = build_published_db(tmp_path / "old.duckdb", incidents)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE marts.fct_incidents DROP COLUMN is_status_in_metrics")
+    con.close()
+    use_published(db)
+    at = run_app()
+    toggle = at.toggle(key=KEY_INCLUDE_NON_STANDARD)
+    assert toggle.disabled and "is_status_in_metrics" in toggle.help
+    assert_headline(at, direct_headline(db, DEFAULT_START, LAST_DAY))

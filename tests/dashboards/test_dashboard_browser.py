@@ -153,8 +153,8 @@ PAGE_TITLES = {
 }
 
 
-def test_every_page_renders_in_chromium(browser, tmp_path: Path) -> None:
-    published = build_published_db(tmp_path / "published.duckdb", sample_incidents())
+def test_every_page_renders_in_chromium(browser, tmp_path: Path, definitions) -> None:
+    published = build_published_db(tmp_path / "published.duckdb", sample_incidents(), definitions=definitions)
     with streamlit_server(published, tmp_path) as base_url:
         title, js_errors, links = render(browser, base_url + "/", "dashboard-home.png")
         assert title == "Overview"
@@ -168,7 +168,7 @@ def test_every_page_renders_in_chromium(browser, tmp_path: Path) -> None:
 
 
 def test_first_run_page_renders_in_chromium_and_render_times_are_measured(browser, tmp_path: Path) -> None:
-    from dashboards.measure_render import measure_pages
+    from bench.measure_render import measure_pages
 
     with streamlit_server(tmp_path / "not-published-yet.duckdb", tmp_path) as base_url:
         title, js_errors, _ = render(browser, base_url + "/", "dashboard-first-run.png")

@@ -177,11 +177,10 @@ def test_people_numbers_equal_the_marts_and_follow_the_date_range(app_on_sample:
     assert metric(at, "Pages to people") == str(pages)
     lead_seconds = scalar(
         db,
-        f"""SELECT median(greatest(0, epoch(first_at - f.reported_at))) FROM ({filtered()}) f
-            JOIN (SELECT incident_id, person_email, min(occurred_at) AS first_at
-                  FROM marts.fct_incident_timeline GROUP BY ALL) t
-              ON t.incident_id = f.incident_id AND t.person_email = f.lead_email""",
+        f"""SELECT median(r.seconds_to_lead_engaged) FROM ({filtered()}) f
+            JOIN marts.fct_incident_response r USING (incident_id)""",
     )
+    assert lead_seconds is not None
     assert metric(at, "Time to lead (median)") == format_duration(lead_seconds)
 
     def workload_total(start: date, end: date) -> float:
@@ -248,7 +247,7 @@ def test_data_health_shows_syncs_row_counts_coverage_and_every_definition(app_on
     db = app_on_sample
     syncs = frame_with(at, "source", "last_success_at").set_index("source")
     last_ok = scalar(
-        db, "SELECT max(finished_at) FROM marts._sync_runs WHERE source = 'zoom' AND status = 'ok'"
+        db, "SELECT max(finished_at) FROM marts.fct_sync_runs WHERE source = 'zoom' AND is_success"
     )
     assert syncs.loc["zoom", "last_success_at"] == last_ok
     assert syncs.loc["zoom", "last_status"] == "failed"
@@ -261,6 +260,15 @@ def test_data_health_shows_syncs_row_counts_coverage_and_every_definition(app_on
     from dashboards.definitions import LEDGER
 
     assert [e.label for e in at.expander] == list(LEDGER)
+    # Every mart and column the dbt project documents, with its description and privacy tag.
+    docs = frame_with(at, "model_name", "column_name", "description")
+    assert len(docs) == scalar(db, "SELECT count(*) FROM meta.definitions") > 100
+    lead = docs[(docs["model_name"] == "fct_incidents") & (docs["column_name"] == "lead_email")].iloc[0]
+    assert lead["description"] == scalar(
+        db,
+        "SELECT description FROM meta.definitions "
+        "WHERE model_name = 'fct_incidents' AND column_name = 'lead_email'",
+    )
 
 
 @pytest.fixture
@@ -280,3 +288,68 @@ def test_pages_degrade_to_notes_without_the_optional_marts(app_on_bare_snapshot:
     notes = " ".join(i.value for i in at.info)
     if title != "Incident explorer" or at.selectbox:
         assert "marts." in notes
+
+
+def test_columns_tagged_message_text_in_dbt_are_never_shown(
+    tmp_path: Path, use_published, definitions
+) -> None:
+    """The privacy tag comes from the snapshot's dbt definitions: tag the timeline's `detail` as message
+    text and the explorer's timeline table drops it (its CSV is built from the same frame)."""
+    db = build_published_db(
+        tmp_path / "tagged.duckdb", sample_incidents(n=120, seed=3), definitions=definitions
+    )
+    use_published(db)
+    assert "detail" in frame_with(open_page("Incident explorer"), "occurred_at", "event_type").columns
+
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE meta.definitions SET privacy = 'message_text' "
+        "WHERE model_name = 'fct_incident_timeline' AND column_name = 'detail'"
+    )
+    con.close()
+    use_published(db)
+    at = open_page("Incident explorer")
+    events = frame_with(at, "occurred_at", "event_type")
+    assert "detail" not in events.columns and len(events) > 0
+
+
+EXPOSURES = {
+    "Overview": "dashboard_overview",
+    "Severity": "dashboard_severity",
+    "Incident explorer": "dashboard_incident_explorer",
+    "People and roles": "dashboard_people",
+    "Follow-ups": "dashboard_follow_ups",
+    "Data health": "dashboard_data_health",
+}
+
+
+@pytest.mark.parametrize("title", list(EXPOSURES))
+def test_each_page_reads_exactly_the_marts_its_dbt_exposure_names(
+    app_on_sample: Path, dbt_manifest: Path, monkeypatch: pytest.MonkeyPatch, title: str
+) -> None:
+    """The queries a page really runs (recorded while it renders) against the exposure's depends_on."""
+    import json
+    import re
+
+    import dashboards.sql
+
+    seen: list[str] = []
+    run = dashboards.sql._connect_and_run
+
+    def recording(path: str, sql: str, params: dict[str, Any]):
+        seen.append(sql)
+        return run(path, sql, params)
+
+    monkeypatch.setattr(dashboards.sql, "_connect_and_run", recording)
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.run()
+    if title != "Overview":
+        seen.clear()  # the Overview runs first whatever the page: count only the page asked for
+        at.switch_page(PAGES[title]).run()
+    assert not at.exception
+    read = set()
+    for sql in seen:
+        read |= {m for m in re.findall(r"\bmarts\.(\w+)", sql) if not m.startswith("_")}
+    exposure = json.loads(dbt_manifest.read_text())["exposures"][f"exposure.incident_lake.{EXPOSURES[title]}"]
+    named = {node.rsplit(".", 1)[-1] for node in exposure["depends_on"]["nodes"]}
+    assert read == named

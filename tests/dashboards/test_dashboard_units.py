@@ -117,32 +117,52 @@ def test_sleep_and_out_of_hours_bands(weekday: int, hour: int, sleep: bool, out_
     assert is_out_of_hours(weekday, hour) is out_of_hours
 
 
-def test_median_confidence_ranks_are_the_exact_binomial_ranks_of_metrics_mttr() -> None:
-    """The interval for a filtered period uses the ranks of `metrics_mttr` (dbt macro
-    `median_confidence.sql`): the largest l with P(B <= l - 1) <= 2.5%, B ~ binomial(n, 1/2), exact up
-    to n = 2000 (checked against the former dbt seed for every n), the normal approximation beyond."""
+def test_the_fixture_ranks_are_the_exact_binomial_ranks() -> None:
+    """The test snapshots' dim_median_confidence_ranks (standing in for dbt's, exact up to n = 2000):
+    the largest l with P(B <= l - 1) <= 2.5%, B ~ binomial(n, 1/2), checked here with math.comb."""
     from math import comb
 
-    from dashboards.data import median_ci_ranks
+    from dashboards_support import exact_median_ranks
 
-    assert median_ci_ranks(5) is None
-    assert median_ci_ranks(6) == (1, 6) and median_ci_ranks(9) == (2, 8)
-    assert median_ci_ranks(2000) == (956, 1045)
-    assert median_ci_ranks(10_000) == (4902, 5099)
-    for n in range(6, 200):
+    ranks = {n: (low, high) for n, low, high in exact_median_ranks(200)}
+    assert ranks[5] == (None, None) and ranks[6] == (1, 6) and ranks[9] == (2, 8)
+    for n in range(6, 201):
         lower = max(k for k in range(1, n // 2 + 1) if 40 * sum(comb(n, i) for i in range(k)) <= 2**n)
-        assert median_ci_ranks(n) == (lower, n + 1 - lower), n
+        assert ranks[n] == (lower, n + 1 - lower), n
 
 
-def test_median_confidence_interval_brackets_the_median() -> None:
-    from dashboards.data import median_ci
+def test_definition_text_is_the_dashboard_sentence_then_the_dbt_docs() -> None:
+    from dashboards.definitions import MISSING_DOC, Definition
+    from dashboards.snapshot import ColumnDoc
 
-    assert median_ci([1.0, 2.0]) == (None, None)
-    for n in (6, 25, 400):
-        values = [float(v * v) for v in range(n)]
-        low, high = median_ci(values)
-        assert low is not None and high is not None
-        assert low <= values[n // 2] <= high and low < high
+    definition = Definition(
+        "Median of the filtered incidents.", ("fct_incidents.time_to_resolve_seconds", "x.y")
+    )
+    text = definition.text({"fct_incidents.time_to_resolve_seconds": ColumnDoc("resolved − reported.", None)})
+    assert text.split("\n\n") == [
+        "Median of the filtered incidents.",
+        "`fct_incidents.time_to_resolve_seconds`: resolved − reported.",
+        f"`x.y`: {MISSING_DOC}",
+    ]
+
+
+def test_every_ledger_source_is_a_documented_mart_or_column(definitions) -> None:
+    """Each definition points at marts and columns the dbt project documents (else its help would say
+    the description is missing), except the columns asked of the dbt project and not there yet."""
+    from dashboards.definitions import LEDGER
+
+    documented = {
+        d.model_name if d.column_name is None else f"{d.model_name}.{d.column_name}" for d in definitions
+    }
+    described = {
+        (d.model_name if d.column_name is None else f"{d.model_name}.{d.column_name}")
+        for d in definitions
+        if d.description
+    }
+    sources = {source for definition in LEDGER.values() for source in definition.sources}
+    pending = {"fct_incidents.is_status_in_metrics"}
+    assert sources - documented - pending == set()
+    assert (sources & documented) - described == set(), "documented but without a description"
 
 
 def test_open_follow_ups_per_owner_counts_age_bands() -> None:
@@ -163,3 +183,47 @@ def test_open_follow_ups_per_owner_counts_age_bands() -> None:
     assert owners.loc["ann", "open_count"] == 2 and owners.loc["ann", AGE_BUCKETS[3]] == 1
     assert owners.loc["bob", "oldest_age_seconds"] == 50.0
     assert open_by_owner(rows.iloc[0:0]).empty
+
+
+def test_the_export_exposures_name_every_mart(dbt_manifest, definitions) -> None:
+    import json
+
+    marts = {d.model_name for d in definitions}
+    exposures = json.loads(dbt_manifest.read_text())["exposures"]
+    for name in ("export_files", "export_postgres"):
+        nodes = exposures[f"exposure.incident_lake.{name}"]["depends_on"]["nodes"]
+        assert {node.rsplit(".", 1)[-1] for node in nodes} == marts, name
+
+
+def test_pages_by_weekday_is_a_full_weekday_by_hour_grid() -> None:
+    import pandas as pd
+
+    from dashboards.queries.people import pages_by_weekday
+
+    heat = pd.DataFrame({"weekday": [1, 7, 7], "hour": [0, 23, 23], "page_count": [2, 1, 4]})
+    grid = pages_by_weekday(heat)
+    assert list(grid["weekday"]) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert list(grid.columns[1:]) == [f"{h:02d}h" for h in range(24)]
+    assert grid.loc[0, "00h"] == 2 and grid.loc[6, "23h"] == 5
+    assert int(grid.iloc[:, 1:].to_numpy().sum()) == 7
+
+
+def test_time_to_lead_by_severity_orders_most_severe_first() -> None:
+    import pandas as pd
+
+    from dashboards.queries.people import time_to_lead_by_severity
+    from dashboards.snapshot import NO_SEVERITY
+
+    rows = pd.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "d"],
+            "severity_name": ["Minor", "Critical", None, "Critical"],
+            "severity_rank": [0, 2, None, 2],
+            "seconds_to_lead": [10.0, 100.0, 5.0, 300.0],
+        }
+    )
+    table = time_to_lead_by_severity(rows)
+    assert list(table["severity_name"]) == ["Critical", "Minor", NO_SEVERITY]
+    critical = table.iloc[0]
+    assert critical["incident_count"] == 2 and critical["median_seconds"] == 200.0
+    assert critical["p90_seconds"] == pytest.approx(280.0)

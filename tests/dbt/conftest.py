@@ -1,7 +1,7 @@
 """Fixtures for the dbt build test: a temporary DuckDB warehouse filled with API-shaped records, and
 one `dbt build` of dbt_project/ on it (module-scoped: built once, asserted on by several tests).
 
-The records are hand-written in the shapes of shared/reference (IncidentV2, IncidentUpdateV2,
+The records are hand-written in the shapes of the APIs' official specs (IncidentV2, IncidentUpdateV2,
 IncidentAttachmentV1, Slack messages, Zoom participants, PagerDuty incidents and log entries); only the
 fields the models read, plus a few realistic extras, are filled in. The comment on each incident says
 what it exercises; the expected mart values in test_dbt_build.py are computed by hand from them.
@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipelines.connectors.zoom import zoom_meeting_id
 from pipelines.warehouse.raw_tables import RAW_TABLES, RAW_TABLES_BY_NAME
 
 Record = dict[str, Any]
@@ -375,11 +376,23 @@ def _ts(value: str) -> datetime:
 def _raw_rows() -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
     """Per raw table: (typed key columns, API record) pairs, keyed as the connectors key them."""
     return {
-        "incidentio_incidents": [({"id": r["id"], "updated_at": _ts(r["updated_at"])}, r) for r in INCIDENTS],
+        "incidentio_incidents": [
+            (
+                {
+                    "id": r["id"],
+                    "updated_at": _ts(r["updated_at"]),
+                    "zoom_meeting_id": zoom_meeting_id(r["call_url"]),
+                },
+                r,
+            )
+            for r in INCIDENTS
+        ],
         "incidentio_incident_updates": [
             ({"id": r["id"], "incident_id": r["incident_id"], "created_at": _ts(r["created_at"])}, r)
             for r in INCIDENT_UPDATES
         ],
+        # The organisation's directory: Rob and Dana are people; the phone guest in the call is not.
+        "incidentio_users": [({"id": u["id"]}, {**u, "is_active": True}) for u in (ROB, DANA)],
         "incidentio_incident_attachments": [
             ({"id": r["id"], "incident_id": r["incident_id"]}, r) for r in INCIDENT_ATTACHMENTS
         ],
@@ -435,7 +448,8 @@ def _create_warehouse(path: Path) -> None:
         for table_name, rows in _raw_rows().items():
             table = RAW_TABLES_BY_NAME[table_name]
             for keys, record in rows:
-                values = {**keys, "_synced_at": SYNCED_AT, "_record": json.dumps(record)}
+                # Nothing here is deleted at the source (`_deleted_at` NULL: a live row).
+                values = {**keys, "_synced_at": SYNCED_AT, "_deleted_at": None, "_record": json.dumps(record)}
                 assert set(values) == set(table.columns), table_name
                 columns = list(values)
                 placeholders = ", ".join("?" for _ in columns)

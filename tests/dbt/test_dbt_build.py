@@ -21,6 +21,7 @@ import pytest
 pytestmark = pytest.mark.xdist_group("dbt_build")
 
 ZOOM_MEETING_ID = "93398114182"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 def _ts(value: str) -> datetime:
@@ -45,27 +46,25 @@ def test_dbt_build_succeeds_with_every_test_passing_or_warning(dbt_build):
 
 
 def test_marts_live_in_schema_marts(dbt_build):
+    """Every model of models/marts/ lands in schema `marts` (never `main_marts`), and nothing else does."""
     warehouse = dbt_build.warehouse
     tables = _query(
         warehouse,
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1",
     )
-    assert [t["table_name"] for t in tables] == [
+    mart_models = sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql"))
+    assert [t["table_name"] for t in tables] == mart_models
+    contracted = {
         "dim_people",
         "fct_follow_ups",
-        "fct_incident_response",
         "fct_incident_roles",
-        "fct_incident_severity_periods",
         "fct_incident_timeline",
         "fct_incidents",
         "fct_pagerduty_incidents",
-        "metrics_data_coverage",
-        "metrics_follow_ups",
-        "metrics_lead_load",
         "metrics_mttr",
-        "metrics_pagerduty_response",
         "metrics_responder_workload",
-    ]
+    }
+    assert contracted <= set(mart_models)
 
 
 def test_fct_incidents_values(dbt_build):
@@ -247,3 +246,65 @@ def test_new_marts_on_the_hand_written_warehouse(dbt_build):
     # join/leave; three PagerDuty log entries.
     assert by_source == {"incidentio": 1, "slack": 2, "zoom": 4, "pagerduty": 3}
     assert [e["occurred_at"] for e in timeline] == sorted(e["occurred_at"] for e in timeline)
+
+
+def test_median_confidence_ranks_for_readers_outside_dbt(dbt_build):
+    """marts.dim_median_confidence_ranks (what the dashboard reads) holds the marts' ranks: exact up to
+    n = 2000, and beyond it the normal approximation, which is the exact rank or one lower."""
+    rows = {
+        r["sample_size"]: r
+        for r in _query(
+            dbt_build.warehouse,
+            "select sample_size, lower_rank, upper_rank from marts.dim_median_confidence_ranks",
+        )
+    }
+    assert sorted(rows) == list(range(1, 100_001))
+    for n in [*range(1, 2001), 2001, 2500, 5000, 10_000]:
+        lower, _ = _exact_median_ci_rank_and_tail(n)
+        row = rows[n]
+        if n <= 2000:
+            assert row["lower_rank"] == lower, n
+        else:
+            assert lower is not None and row["lower_rank"] in (lower, lower - 1), n
+        if lower is not None:
+            assert row["upper_rank"] == n + 1 - row["lower_rank"]
+
+
+def test_a_guest_in_the_call_is_external_and_no_person(dbt_build):
+    events = _query(
+        dbt_build.warehouse,
+        "select * from marts.fct_incident_timeline where source = 'zoom' order by event_sequence",
+    )
+    guest = [e for e in events if e["detail"].startswith("Guest Phone")]
+    assert [(e["event_type"], e["person_email"], e["is_external"]) for e in guest] == [
+        ("join", None, True),
+        ("leave", None, True),
+    ]
+    rob = [e for e in events if e["person_email"] == "rob@acme.io"]
+    assert len(rob) == 2 and not any(e["is_external"] for e in rob)
+    people = {
+        r["person_email"] for r in _query(dbt_build.warehouse, "select person_email from marts.dim_people")
+    }
+    assert "rob@acme.io" in people and None not in people
+
+
+def test_data_coverage_counts_derived_values_per_field(dbt_build):
+    rows = _query(
+        dbt_build.warehouse,
+        "select metric_name, coverage_status, incident_count, record_type from marts.metrics_data_coverage "
+        "where coverage_kind <> 'metric' and month = date '2024-03-01'",
+    )
+    counts = {(r["metric_name"], r["coverage_status"]): r["incident_count"] for r in rows}
+    assert counts == {
+        # In metrics: inc_01, inc_03, inc_04 carry "Reported at"; inc_02 and inc_08 fall back to created_at.
+        ("incident.reported_at", "from_source"): 3,
+        ("incident.reported_at", "derived"): 2,
+        # "Resolved at" on inc_01, inc_03, inc_04; inc_02 from its update into learning; inc_08 is live.
+        ("incident.resolved_at", "from_source"): 3,
+        ("incident.resolved_at", "derived"): 1,
+        ("incident.resolved_at", "missing"): 1,
+        ("pagerduty_incident.resolved_at", "from_source"): 1,
+        ("pagerduty_incident.first_acknowledged_at", "from_source"): 1,
+        ("zoom_participant.left_at", "from_source"): 2,
+        ("slack_message.subtype", "known_subtype"): 2,
+    }

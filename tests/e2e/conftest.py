@@ -1,8 +1,13 @@
-"""Shared end-to-end fixture: the whole pipeline through the real CLI, run twice, on the small
-sandbox over HTTP. Tests compare the warehouse with the generator's own truth (`pipelines.sandbox.truth`).
-Mark end-to-end tests with `pytest.mark.xdist_group("e2e")` so one worker runs the pipeline once."""
+"""Shared end-to-end fixture: the whole pipeline on the small sandbox over HTTP, run twice: once through
+the real CLI (`incident-lake run`), then as the hourly schedule runs it (its run request executed in
+process, as Dagster's daemon would). Tests compare the warehouse with the generator's own truth
+(`tests.oracle.truth`). Mark end-to-end tests with `pytest.mark.xdist_group("e2e")` so one worker runs
+the pipeline once."""
 
 from __future__ import annotations
+
+import os
+from typing import Any
 
 import duckdb
 import pytest
@@ -21,8 +26,7 @@ def pipeline(tmp_path_factory):
         first = run_cli("run", env=env, cwd=tmp)
         assert first.returncode == 0, first.stderr[-3000:]
         counts_after_first = raw_counts(tmp / "warehouse.duckdb")
-        second = run_cli("run", env=env, cwd=tmp)
-        assert second.returncode == 0, second.stderr[-3000:]
+        scheduled = run_hourly_schedule_in_process(env)
         secrets = [server.env()[name] for name in SECRET_VARS]
     con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
@@ -30,8 +34,43 @@ def pipeline(tmp_path_factory):
         "org": org,
         "con": con,
         "tmp": tmp,
-        "outputs": first.stdout + first.stderr + second.stdout + second.stderr,
+        "outputs": first.stdout + first.stderr,
+        "scheduled": scheduled,
         "secrets": secrets,
         "counts_after_first": counts_after_first,
     }
     con.close()
+
+
+def run_hourly_schedule_in_process(env: dict[str, str]) -> dict[str, Any]:
+    """Evaluate the `hourly_run` schedule and execute its run request in this process, in `env`."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import reload_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name not in env:
+                patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        reload_settings()
+        try:
+            defs = build_definitions()
+            with dg.build_schedule_context(instance=dg.DagsterInstance.ephemeral()) as context:
+                tick = defs.resolve_schedule_def("hourly_run").evaluate_tick(context)
+            (request,) = tick.run_requests or []
+            result = defs.resolve_job_def("hourly_run").execute_in_process(
+                run_config=request.run_config,
+                asset_selection=request.asset_selection,
+                instance=dg.DagsterInstance.ephemeral(),
+                raise_on_error=False,
+            )
+        finally:
+            reload_settings()
+    return {
+        "success": result.success,
+        "selected": set(request.asset_selection or []),
+        "materialized": {e.asset_key for e in result.get_asset_materialization_events()},
+    }

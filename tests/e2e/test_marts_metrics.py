@@ -1,8 +1,8 @@
 """Every mart of issue 4 against values computed independently in Python from the generator's truth.
 
 The `pipeline` fixture (conftest.py) runs the real CLI on the small sandbox; here each mart is read back
-and compared with `pipelines.sandbox.truth` and, where truth has no helper, with the helpers below, which
-follow DESIGN §5 and the definitions in dbt_project/README.md without any SQL.
+and compared with `tests.oracle.truth` and, where truth has no helper, with the helpers below, which
+follow the metric ledger (docs/metrics.md) and the definitions in dbt_project/README.md without any SQL.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from fractions import Fraction
 import pytest
 from e2e_support import rows
 
-from pipelines.sandbox import truth
 from pipelines.sandbox.model import Organisation, Record
+from tests.oracle import truth
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -43,7 +43,7 @@ def _pagerduty_emails(org: Organisation) -> dict[str, str]:
 
 
 def _linked_pagerduty(org: Organisation) -> dict[str, str]:
-    """incident.io incident id -> linked PagerDuty incident id (DESIGN §5b)."""
+    """incident.io incident id -> linked PagerDuty incident id (docs/metrics.md#linking-the-tools)."""
     return {
         inc_id: pd
         for inc_id, inc in org.io_incidents.items()
@@ -91,12 +91,12 @@ def _zoom_rows(org: Organisation) -> dict[str, list[tuple[str, Record]]]:
     for inc in org.io_incidents.values():
         for instance in truth.call_instances(org, inc):
             if len(instance.participants) > 1:
-                out.setdefault(instance.uuid, [(inc["id"], r) for r in instance.participants])
+                out.setdefault(instance.uuid, [(inc["id"], r) for r in truth.admitted_rows(instance)])
     return out
 
 
 def _activities(org: Organisation) -> dict[tuple[str, str], list[tuple[datetime, datetime, bool]]]:
-    """(person, incident) -> activities (start, end, is_interval) by DESIGN §5's workload list."""
+    """(person, incident) -> activities (start, end, is_interval) by docs/metrics.md#workload."""
     slack_emails, pd_emails = _slack_emails(org), _pagerduty_emails(org)
     linked = _linked_pagerduty(org)
     acts: dict[tuple[str, str], list[tuple[datetime, datetime, bool]]] = defaultdict(list)
@@ -121,15 +121,15 @@ def _activities(org: Organisation) -> dict[tuple[str, str], list[tuple[datetime,
         for instance in truth.call_instances(org, inc):
             if len(instance.participants) <= 1:
                 continue
-            for row in instance.participants:
-                if row["user_email"]:
+            for row in truth.admitted_rows(instance):
+                if email := truth.person_email(org, row["user_email"]):
                     start, end = truth.parse_time(row["join_time"]), truth.parse_time(row["leave_time"])
-                    acts[(row["user_email"].lower(), inc_id)].append((start, end, True))
+                    acts[(email, inc_id)].append((start, end, True))
     return acts
 
 
 def _workload_minutes(org: Organisation) -> dict[tuple[str, date], float]:
-    """incident.io's 10/20/60-minute rule (DESIGN §5), person × week."""
+    """incident.io's 10/20/60-minute rule (docs/metrics.md#workload), person × week."""
     ten, twenty = timedelta(minutes=10), timedelta(minutes=20)
     per_hour: dict[tuple[str, datetime], float] = defaultdict(float)
     for (email, _incident), items in _activities(org).items():
@@ -274,10 +274,8 @@ def test_metrics_responder_workload_matches_python(pipeline):
     for instance_rows in _zoom_rows(org).values():
         spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
         for _incident, row in instance_rows:
-            if row["user_email"]:
-                spans[row["user_email"].lower()].append(
-                    (truth.parse_time(row["join_time"]), truth.parse_time(row["leave_time"]))
-                )
+            if email := truth.person_email(org, row["user_email"]):
+                spans[email].append((truth.parse_time(row["join_time"]), truth.parse_time(row["leave_time"])))
         for email, intervals in spans.items():
             first_join = min(start for start, _ in intervals)
             expected[(email, _week(first_join))]["zoom_minutes"] += _union_seconds(intervals) / 60
@@ -379,7 +377,9 @@ def test_metrics_data_coverage_accounts_for_every_incident(pipeline):
     per_month: dict[date, list] = defaultdict(list)
     for fact in facts:
         per_month[fact.reported_at.date().replace(day=1)].append(fact)
-    coverage = rows(pipeline["con"], "SELECT * FROM marts.metrics_data_coverage")
+    coverage = rows(
+        pipeline["con"], "SELECT * FROM marts.metrics_data_coverage WHERE coverage_kind = 'metric'"
+    )
     counts = {(r["metric_name"], r["month"], r["coverage_status"]): r["incident_count"] for r in coverage}
     metrics = {r["metric_name"] for r in coverage}
     assert len(metrics) == 8
@@ -406,6 +406,28 @@ def test_metrics_data_coverage_accounts_for_every_incident(pipeline):
     # The sandbox's hand-edited incident shows up as invalid, not as computable.
     if any(f.has_invalid_timestamps and f.is_in_metrics for f in facts):
         assert any(status == "invalid_timestamps" for (_, _, status) in counts)
+
+
+def test_data_coverage_counts_the_resolution_times_derived_from_status_updates(pipeline):
+    org = pipeline["org"]
+    facts = truth.incident_facts(org)
+    expected = {"from_source": 0, "derived": 0, "missing": 0}
+    for incident in org.io_incidents.values():
+        if not facts[incident["id"]].is_in_metrics:
+            continue
+        if truth.timestamp_value(incident, "Resolved at") is not None:
+            expected["from_source"] += 1
+        elif truth.resolved_at(org, incident) is not None:
+            expected["derived"] += 1
+        else:
+            expected["missing"] += 1
+    assert expected["derived"] > 0, "the sandbox leaves out some Resolved at values on purpose"
+    found = rows(
+        pipeline["con"],
+        "SELECT coverage_status, sum(incident_count) AS n FROM marts.metrics_data_coverage "
+        "WHERE metric_name = 'incident.resolved_at' GROUP BY 1",
+    )
+    assert {r["coverage_status"]: r["n"] for r in found} == {k: v for k, v in expected.items() if v}
 
 
 def test_time_at_severity_adds_up_to_the_time_to_resolve(pipeline):

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from e2e_support import clean_env, raw_counts, rows, run_cli
 
-from pipelines.sandbox import truth
+from tests.oracle import truth
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -141,3 +141,13 @@ def test_demo_with_defaults_writes_marts_and_export(tmp_path):
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.fct_incidents").fetchall()[0][0] > 0
         assert con.execute("SELECT count(*) FROM marts.metrics_mttr").fetchall()[0][0] > 0
+
+
+def test_the_hourly_schedule_runs_every_asset_it_requests_in_process(pipeline):
+    scheduled = pipeline["scheduled"]
+    assert scheduled["success"]
+    assert scheduled["materialized"] == scheduled["selected"]
+    groups = {key.path[0] for key in scheduled["selected"]}
+    assert {"raw", "staging", "intermediate", "marts", "published", "exports"} <= groups
+    incidents = pipeline["con"].execute("SELECT count(*) FROM marts.fct_incidents").fetchall()[0][0]
+    assert incidents == len(pipeline["org"].io_incidents)

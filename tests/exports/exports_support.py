@@ -1,5 +1,6 @@
-"""Support for the export tests: a small hand-made warehouse shaped like DESIGN §3 (dbt will build the
-real one), folder digests, and helper processes (a crashing export, a concurrent warehouse writer)."""
+"""Support for the export tests: a small hand-made warehouse shaped like docs/contract.md#marts (dbt
+will build the real one), folder digests, and helper processes (a crashing export, a concurrent
+warehouse writer)."""
 
 from __future__ import annotations
 

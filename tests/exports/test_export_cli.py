@@ -73,19 +73,24 @@ def test_an_export_error_is_one_line_naming_the_destination(warehouse: Path, tmp
     )
 
 
-def test_the_daily_schedule_exports_files_downstream_of_every_mart() -> None:
+def test_the_daily_schedule_keeps_a_dated_snapshot_downstream_of_every_mart() -> None:
     from pipelines.definitions import build_definitions
-    from pipelines.defs.exports.assets import ExportConfig
 
     defs = build_definitions()
     schedule = defs.resolve_schedule_def("daily_export")
     assert schedule.cron_schedule == "30 5 * * *"
     graph = defs.resolve_asset_graph()
     files = dg.AssetKey(["exports", "marts_files"])
-    assert files in dg.AssetSelection.groups("exports").resolve(graph)
     assert schedule.job_name == "daily_export"
+    assert defs.resolve_job_def("daily_export").asset_layer.selected_asset_keys == {files}
     marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
     assert marts and marts <= graph.get(files).parent_keys, "every mart is upstream of the file export"
-    # The schedule runs with the defaults: Parquet, no snapshot, no hashing (no key needed).
-    defaults = ExportConfig()
-    assert (defaults.format, defaults.snapshot, defaults.hash_emails) == ("parquet", False, False)
+    # Parquet with a dated snapshot and its restatements; no hashing, so the schedule needs no key.
+    with dg.build_schedule_context() as context:
+        (request,) = schedule.evaluate_tick(context).run_requests or []
+    assert request.run_config["ops"]["exports__marts_files"]["config"] == {
+        "format": "parquet",
+        "include_message_text": False,
+        "hash_emails": False,
+        "snapshot": True,
+    }

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from exports_support import query
 
-from exports import export_marts
+from exports import ExportError, export_marts
 from exports.contracts import DEFAULT_CONTRACTS_DIR, load_contracts
 from exports.privacy import HASH_KEY_ENV
 
@@ -42,6 +42,9 @@ models:
         data_tests: [not_null]
       - name: lead_email
         description: "'{{ doc(\\"lead_email_doc\\") }}'"
+        config:
+          meta:
+            privacy: email
         data_type: varchar
         data_tests:
           - not_null:
@@ -125,10 +128,11 @@ def test_the_contract_is_read_from_the_mart_yaml(contracts_dir: Path) -> None:
     assert incidents.columns["is_in_metrics"].not_null  # an error-severity not_null test
     assert not incidents.columns["lead_email"].not_null  # a warn-severity test lets nulls through
     assert incidents.columns["lead_email"].description == "The lead's lower-cased email."
+    assert incidents.columns["lead_email"].privacy == "email"
     assert contracts["metrics_mttr"].primary_key == ("month", "severity_name")
     assert not contracts["metrics_mttr"].columns["month"].not_null  # a unique combination allows nulls
 
-    # The project's own contracts: every contracted mart of DESIGN §3 has a primary key.
+    # The project's own contracts: every contracted mart of docs/contract.md#marts has a primary key.
     real = load_contracts(DEFAULT_CONTRACTS_DIR)
     assert real["fct_incidents"].primary_key == ("incident_id",)
     assert real["metrics_responder_workload"].primary_key == ("person_email", "week")
@@ -201,3 +205,20 @@ def test_without_a_contract_the_schema_comes_from_the_warehouse_types(
     assert schema["properties"]["is_in_metrics"]["type"] == ["boolean", "null"]
     for model in manifest["models"]:
         assert validation_errors(dest, manifest, model) == [], model
+
+
+def test_privacy_tags_come_from_the_contract(contracts_dir: Path) -> None:
+    from exports.privacy import column_privacy
+
+    incidents = load_contracts(contracts_dir)["fct_incidents"]
+    assert column_privacy("lead_email", incidents) == "email"  # tagged in the YAML
+    assert column_privacy("is_in_metrics", incidents) is None  # listed, untagged
+    # Not listed in the contract: judged by the name, so an undocumented column never leaks.
+    assert column_privacy("text", incidents) == "message_text"
+    assert column_privacy("owner_email", incidents) == "email"
+    assert column_privacy("owner", incidents) is None
+
+    yaml_path = contracts_dir / "_test__models.yml"
+    yaml_path.write_text(yaml_path.read_text().replace("privacy: email", "privacy: secret"))
+    with pytest.raises(ExportError, match="Unknown privacy tag 'secret'"):
+        load_contracts(contracts_dir)

@@ -51,7 +51,7 @@ def test_the_dashboard_reads_the_snapshot_while_a_writer_locks_the_warehouse(
         # The live warehouse is unreadable now (DuckDB: one writer process, no readers beside it) ...
         with pytest.raises(duckdb.IOException, match="lock"):
             duckdb.connect(str(warehouse), read_only=True)
-        # ... but the published snapshot reads fine, the way dashboards/data.py opens it.
+        # ... but the published snapshot reads fine, the way dashboards/snapshot.py opens it.
         assert query(published, "SELECT count(*) FROM marts.fct_incidents") == [(120,)]
         # Publishing meanwhile fails clearly and leaves the last snapshot in place.
         with pytest.raises(ExportError, match="locked by another process"):
@@ -128,3 +128,61 @@ def test_publish_errors_are_clear(tmp_path: Path) -> None:
         publish_marts(bare, bare)
     assert leftovers(tmp_path / "published.duckdb") == []
     assert not (tmp_path / "published.duckdb").exists()
+
+
+def write_manifest(path: Path, column_meta: dict[str, object] | None = None) -> Path:
+    """A minimal dbt manifest: one mart with two columns, one intermediate model (not published)."""
+    import json
+
+    nodes = {
+        "model.incident_lake.fct_incidents": {
+            "resource_type": "model",
+            "name": "fct_incidents",
+            "schema": "marts",
+            "description": "One row per incident.",
+            "columns": {
+                "incident_id": {"name": "incident_id", "description": "The id.", "data_type": "varchar"},
+                "lead_email": {
+                    "name": "lead_email",
+                    "description": "The lead's email.",
+                    "data_type": "varchar",
+                    "meta": column_meta if column_meta is not None else {"privacy": "email"},
+                },
+            },
+        },
+        "model.incident_lake.int_x": {
+            "resource_type": "model",
+            "name": "int_x",
+            "schema": "intermediate",
+            "description": "Not a mart.",
+            "columns": {},
+        },
+    }
+    path.write_text(json.dumps({"metadata": {}, "nodes": nodes}))
+    return path
+
+
+def test_publish_copies_the_dbt_definitions_of_every_mart(warehouse: Path, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "manifest.json")
+    published = publish_marts(warehouse, tmp_path / "published.duckdb", manifest)
+    assert query(
+        published, "SELECT * FROM meta.definitions ORDER BY model_name, column_name NULLS FIRST"
+    ) == [
+        ("fct_incidents", None, "One row per incident.", None, None),
+        ("fct_incidents", "incident_id", "The id.", None, "varchar"),
+        ("fct_incidents", "lead_email", "The lead's email.", "email", "varchar"),
+    ]
+    # The sync history is a mart now (fct_sync_runs), not a copy made by the publisher.
+    assert query(published, "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_sync_runs'") == [(0,)]
+
+
+def test_a_bad_manifest_fails_the_publish_before_anything_is_written(warehouse: Path, tmp_path: Path) -> None:
+    published = tmp_path / "published.duckdb"
+    with pytest.raises(ExportError, match="No dbt manifest at"):
+        publish_marts(warehouse, published, tmp_path / "missing.json")
+    with pytest.raises(ExportError, match=r"Unknown privacy tag 'secret' on fct_incidents\.lead_email"):
+        publish_marts(warehouse, published, write_manifest(tmp_path / "bad.json", {"privacy": "secret"}))
+    (tmp_path / "garbage.json").write_text("{not json")
+    with pytest.raises(ExportError, match="Cannot read the dbt manifest"):
+        publish_marts(warehouse, published, tmp_path / "garbage.json")
+    assert not published.exists() and leftovers(published) == []

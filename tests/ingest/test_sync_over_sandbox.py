@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from ingest_support import assert_warehouse_matches, expected_ids, settings_for, warehouse_ids
@@ -22,6 +23,8 @@ from pipelines.warehouse.raw_writer import RawWriter, connect_warehouse
 
 # Over 10 % of requests fail: 429s in each API's own format, 5xx, timeouts, dropped connections and
 # truncated bodies. Retry-After and the response delay are short so the test stays quick.
+# A sync in its own process, as a host runs it (the CLI's start-up, dbt parse included, is not the subject).
+SYNC_CHILD = Path(__file__).parent / "sync_child.py"
 FAULTS = "429=0.05,500=0.04,timeout=0.02,drop=0.02,truncate=0.02,delay=1.5,retry_after=0.2,seed=11"
 
 
@@ -73,7 +76,7 @@ def test_a_sync_killed_mid_way_and_run_again_ends_exact(tmp_path):
     with SandboxServer(org, faults=FaultSpec.parse("budget=1,speed=40,retry_after=0.1")) as server:
         env = {**os.environ, **server.env(), "INCIDENT_LAKE_DB": str(warehouse)}
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "sync"], env=env, stdout=subprocess.DEVNULL,
+            [sys.executable, str(SYNC_CHILD)], env=env, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -153,16 +156,37 @@ def test_pagerduty_windows_too_full_for_the_offset_cap_are_split():
     assert client.stats.by_endpoint["/log_entries"] <= len(expected) / 100 + 10
 
 
-def test_an_expired_zoom_token_is_replaced_mid_sync(tmp_path):
+def _zoom_sync_with_tokens(tmp_path, ttl: float):
+    """incident.io, then Zoom alone, under Zoom's documented budget (so the Zoom sync lasts seconds)."""
     org = generate_organisation("small", seed=4)
-    with SandboxServer(org, zoom_token_ttl=0.3) as server:
+    with SandboxServer(org, faults="budget=1", zoom_token_ttl=ttl) as server:
         sync(server.env(), tmp_path / "w.duckdb", sources=("incidentio",))
+        server.stats.reset()
         summaries = sync(server.env(), tmp_path / "w.duckdb", sources=("zoom",))
-    zoom = summaries["zoom"]
+        statuses = server.stats.snapshot()["statuses"].get("zoom", {})
+    return org, summaries["zoom"], statuses
+
+
+def test_an_expired_zoom_token_is_replaced_mid_sync(tmp_path):
+    # The sandbox says `expires_in: 1` but kills tokens after 0.3 s: the 401 gets a new token at once.
+    org, zoom, statuses = _zoom_sync_with_tokens(tmp_path, 0.3)
     assert zoom.status == "ok", zoom.error
+    assert zoom.seconds > 1, "the sync outlived a token"
+    assert statuses.get("401", 0) > 0
     assert zoom.stats.by_endpoint["oauth/token"] > 1, "a new token was fetched after expiry"
     ids = warehouse_ids(tmp_path / "w.duckdb")["zoom_participants"]
     assert expected_ids(org)["zoom_participants"] <= ids
+
+
+def test_a_short_lived_zoom_token_is_refreshed_before_it_expires_once_per_lifetime(tmp_path):
+    # `expires_in: 2`: replaced shortly before it runs out (never a 401), not once per request.
+    _, zoom, statuses = _zoom_sync_with_tokens(tmp_path, 2.0)
+    assert zoom.status == "ok", zoom.error
+    fetched, requests = zoom.stats.by_endpoint["oauth/token"], zoom.stats.requests
+    assert zoom.seconds > 2, "the sync outlived a token"
+    assert statuses.get("401", 0) == 0, "the token was replaced before it expired"
+    assert 1 < fetched <= zoom.seconds / 1.8 + 1, (fetched, zoom.seconds)
+    assert fetched < requests / 5, (fetched, requests)
 
 
 def test_client_budgets_keep_a_budgeted_sandbox_from_answering_429(tmp_path):

@@ -189,3 +189,104 @@ def test_stats_endpoint(http: httpx.Client, serve) -> None:  # type: ignore[no-u
     assert server.stats.total("pagerduty") == 3
     assert http.delete(server.base_url + "/_sandbox/stats").json()["total"] == 0
     assert server.stats.total() == 0
+
+
+def test_permission_and_stuck_spec_parsing() -> None:
+    spec = FaultSpec.parse("no_permission=incidentio_attachments+pagerduty_oncalls,stuck=zoom_participants")
+    assert spec.no_permission == ("incidentio_attachments", "pagerduty_oncalls")
+    assert spec.stuck == ("zoom_participants",) and not spec.active and spec.changes_answers
+    assert FaultSpec.parse(str(spec)) == spec
+    restricted = FaultSpec.parse("profile=restricted_key")
+    assert "pagerduty_oncalls" in restricted.no_permission and restricted.no_feature == (
+        "pagerduty_priorities",
+    )
+    for bad, words in (
+        ("no_permission=incidentio_nothing", "unknown endpoint 'incidentio_nothing'"),
+        ("no_feature=slack_history", "only incident.io and PagerDuty"),
+        ("profile=admin", "unknown profile"),
+    ):
+        with pytest.raises(ValueError, match=words):
+            FaultSpec.parse(bad)
+
+
+def test_permission_less_key_gets_each_apis_answer(http: httpx.Client, serve) -> None:  # type: ignore[no-untyped-def]
+    names = "incidentio_attachments+slack_users+zoom_users+pagerduty_oncalls"
+    env = serve(f"no_permission={names},no_feature=incidentio_follow_ups+pagerduty_priorities").env()
+    io = http.get(
+        env["INCIDENTIO_BASE_URL"] + "/v1/incident_attachments",
+        params={"incident_id": "x"},
+        headers=incidentio_headers(env),
+    )
+    assert io.status_code == 403 and io.json()["type"] == "forbidden" and io.json()["errors"][0]["message"]
+    feature = http.get(env["INCIDENTIO_BASE_URL"] + "/v2/follow_ups", headers=incidentio_headers(env))
+    assert feature.status_code == 404 and feature.json()["errors"][0]["code"] == "feature_not_enabled"
+    slack = http.post(
+        env["SLACK_BASE_URL"] + "users.list", headers={"Authorization": f"Bearer {env['SLACK_BOT_TOKEN']}"}
+    )
+    body = slack.json()
+    assert slack.status_code == 200 and body["error"] == "missing_scope" and body["needed"] == "users:read"
+    assert "users:read" not in body["provided"].split(",")
+    zoom = http.get(env["ZOOM_BASE_URL"] + "/users", headers=_zoom_headers(http, env))
+    assert zoom.status_code == 400 and zoom.json()["code"] == 4711 and "does not contain scopes" in zoom.text
+    pd = http.get(env["PAGERDUTY_BASE_URL"] + "/oncalls", headers=pagerduty_headers(env))
+    assert pd.status_code == 403 and pd.json()["error"]["message"] == "Access Denied"
+    pd = http.get(env["PAGERDUTY_BASE_URL"] + "/priorities", headers=pagerduty_headers(env))
+    assert pd.status_code == 404 and pd.json()["error"]["code"] == 2100
+    # Everything else answers as usual.
+    ok = http.get(env["INCIDENTIO_BASE_URL"] + "/v2/incidents", headers=incidentio_headers(env))
+    assert ok.status_code == 200 and ok.json()["incidents"]
+    assert (
+        http.get(env["PAGERDUTY_BASE_URL"] + "/services", headers=pagerduty_headers(env)).status_code == 200
+    )
+
+
+def _pages(fetch, cursor_of, n: int = 4) -> list[str]:  # type: ignore[no-untyped-def]
+    """The cursors of the first `n` pages a client following the cursor would get."""
+    seen: list[str] = []
+    cursor = ""
+    for _ in range(n):
+        cursor = cursor_of(fetch(cursor))
+        seen.append(cursor)
+    return seen
+
+
+def test_stuck_cursors_repeat_forever(http: httpx.Client, serve, org: Organisation) -> None:  # type: ignore[no-untyped-def]
+    names = "zoom_users+slack_history+incidentio_incidents+pagerduty_incidents"
+    env = serve(f"stuck={names}").env()
+    zoom = _zoom_headers(http, env)
+
+    def zoom_page(token: str) -> dict:
+        params = {"page_size": 3, **({"next_page_token": token} if token else {})}
+        return http.get(env["ZOOM_BASE_URL"] + "/users", params=params, headers=zoom).json()
+
+    tokens = _pages(zoom_page, lambda b: b["next_page_token"])
+    assert tokens[0] and len(set(tokens)) == 1
+    channel = max(org.slack_logs, key=lambda c: len(org.slack_logs[c].top))
+    slack = {"Authorization": f"Bearer {env['SLACK_BOT_TOKEN']}"}
+
+    def slack_page(cursor: str) -> dict:
+        data = {"channel": channel, "limit": "5", **({"cursor": cursor} if cursor else {})}
+        return http.post(env["SLACK_BASE_URL"] + "conversations.history", data=data, headers=slack).json()
+
+    cursors = _pages(slack_page, lambda b: b["response_metadata"]["next_cursor"], n=40)
+    assert cursors[0] and len(set(cursors)) == 1  # past the channel's last page, still the same cursor
+    assert slack_page(cursors[0])["has_more"] is True
+
+    def io_page(after: str) -> dict:
+        params = {"page_size": 5, **({"after": after} if after else {})}
+        return http.get(
+            env["INCIDENTIO_BASE_URL"] + "/v2/incidents", params=params, headers=incidentio_headers(env)
+        ).json()
+
+    afters = _pages(io_page, lambda b: b["pagination_meta"]["after"], n=12)
+    assert afters[0] and len(set(afters)) == 1
+
+    def pd_page(offset: str) -> dict:
+        params = {"limit": 5, "offset": offset or "0", "date_range": "all"}
+        return http.get(
+            env["PAGERDUTY_BASE_URL"] + "/incidents", params=params, headers=pagerduty_headers(env)
+        ).json()
+
+    first, later = pd_page("0"), pd_page("5")
+    assert later["more"] is True and later["offset"] == first["offset"] == 0
+    assert [i["id"] for i in later["incidents"]] == [i["id"] for i in first["incidents"]]

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sandbox_support import ANCHOR
 
-from pipelines.sandbox import Organisation, generate_organisation, truth
+from pipelines.sandbox import Organisation, generate_organisation
+from tests.oracle import truth
 
 
 def _fingerprint(org: Organisation) -> tuple[object, ...]:
@@ -64,7 +65,8 @@ def test_data_covers_the_year_before_the_anchor(org: Organisation) -> None:
 def test_people_are_the_same_across_tools(org: Organisation) -> None:
     by_email = {p.email: p for p in org.people}
     io = {u["email"].lower(): u for u in org.io_users if u["is_active"]}
-    slack = {u["profile"]["email"].lower(): u for u in org.slack_users if u["profile"].get("email")}
+    members = [u for u in org.slack_users if u["team_id"] == org.slack_team_id and not u.get("is_restricted")]
+    slack = {u["profile"]["email"].lower(): u for u in members if u["profile"].get("email")}
     zoom = {u["email"].lower(): u for u in org.zoom_users}
     pd = {u["email"].lower(): u for u in org.pd_users}
     assert set(io) == set(slack) == set(by_email)
@@ -171,12 +173,12 @@ def test_pagerduty_log_entries(org: Organisation) -> None:
     for kind in ("trigger", "assign", "notify", "escalate", "acknowledge", "annotate", "resolve"):
         assert types[f"{kind}_log_entry"] >= 1, kind
     methods = Counter(
-        e["channel"]["type"]
+        truth.notification_method(e)
         for es in org.pd_log_entries.values()
         for e in es
         if e["type"] == "notify_log_entry"
     )
-    assert {"sms", "phone", "push_notification", "email"} <= set(methods)
+    assert set(methods) == {"sms", "phone", "push", "email"}
     facts = truth.pagerduty_facts(org).values()
     assert any(
         sum(e["type"] == "acknowledge_log_entry" for e in es) > 1 for es in org.pd_log_entries.values()
@@ -194,7 +196,8 @@ def test_pagerduty_log_entries(org: Organisation) -> None:
     for pid, rec in org.pd_incidents.items():
         entries = org.pd_log_entries[pid]
         assert entries[0]["type"] == "trigger_log_entry" and entries[0]["created_at"] == rec["created_at"]
-        assert (rec["resolved_at"] is None) == (rec["status"] != "resolved")
+        if "resolved_at" in rec:  # a few older records lack it (the resolve log entry says when)
+            assert (rec["resolved_at"] is None) == (rec["status"] != "resolved")
 
 
 def test_zoom_traps_are_planted(org: Organisation) -> None:
@@ -211,11 +214,17 @@ def test_zoom_traps_are_planted(org: Organisation) -> None:
     rejoined = [
         z
         for z in org.zoom_instances.values()
-        if any(n > 1 for n in Counter(r["id"] for r in z.participants if r["id"]).values())
+        if any(
+            n > 1
+            for n in Counter(
+                r["id"] for r in z.participants if r["id"] and r["status"] == "in_meeting"
+            ).values()
+        )
     ]
     assert rejoined
-    for z in rejoined:
-        assert len({r["user_id"] for r in z.participants}) == len(z.participants)
+    for z in org.zoom_instances.values():  # a participant id per row (dial-ins have none)
+        ids = [r["user_id"] for r in z.participants if "user_id" in r]
+        assert len(set(ids)) == len(ids)
     for r in rows:
         assert r["duration"] == (truth.parse_time(r["leave_time"]) - truth.parse_time(r["join_time"])).seconds  # type: ignore[operator]
     severe = [

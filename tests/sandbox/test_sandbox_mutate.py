@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 from sandbox_support import incidentio_headers, pagerduty_headers
 
-from pipelines.sandbox import Organisation, SandboxServer, generate_organisation, truth
+from pipelines.sandbox import Organisation, SandboxServer, generate_organisation
 from pipelines.sandbox.ids import iso_ms
+from tests.oracle import truth
 
 
 def test_mutations_are_deterministic(fresh_org: Organisation) -> None:
@@ -117,3 +118,63 @@ def test_resolving_an_incident_keeps_its_ids(fresh_org: Organisation) -> None:
     assert len(org.io_updates[target]) == len(updates) + 1
     assert [a["id"] for a in org.io_attachments[target]] == attachments
     assert [a["id"] for a in org.io_actions if a["incident_id"] == target] == actions
+
+
+def test_deletions_at_the_source(fresh_org: Organisation) -> None:
+    org = fresh_org
+    deleted: dict[str, set[str]] = {"action": set(), "follow_up": set(), "attachment": set()}
+    unassigned: set[tuple[str, str]] = set()
+    for step in (1, 2, 3, 4):
+        change = org.mutate(step)
+        cid, ts = change["deleted_message"]
+        assert org.slack_logs[cid].find_top(ts) is None
+        assert ts not in {m["ts"] for rs in org.slack_logs[cid].threads.values() for m in rs}
+        cid, parent_ts, reply_ts = change["deleted_reply"]
+        log = org.slack_logs[cid]
+        replies = log.threads[parent_ts]
+        parent = log.find_top(parent_ts)
+        assert parent is not None and reply_ts not in {r["ts"] for r in replies}
+        # The parent tells what is left, as Slack's does.
+        assert parent["reply_count"] == len(replies) and parent["latest_reply"] == replies[-1]["ts"]
+        assert set(parent["reply_users"]) <= {r["user"] for r in replies}
+        deleted["action"].add(change["deleted_action"])
+        deleted["follow_up"].add(change["deleted_follow_up"])
+        deleted["attachment"].add(change["deleted_attachment"][1])
+        inc_id, role_type = change["unassigned_role"]
+        unassigned.add((inc_id, role_type))
+        record = org.io_incidents[inc_id]
+        role = next(a for a in record["incident_role_assignments"] if a["role"]["role_type"] == role_type)
+        assert "assignee" not in role and record["updated_at"] == iso_ms(org.anchor.timestamp() + step * 600)
+    # Gone for good, even from incidents rebuilt by later steps (resolved ones).
+    assert not deleted["action"] & {a["id"] for a in org.io_actions}
+    assert not deleted["follow_up"] & {f["id"] for f in org.io_follow_ups}
+    assert not deleted["attachment"] & {a["id"] for atts in org.io_attachments.values() for a in atts}
+    # The oracle leaves the unassigned roles out.
+    kept = {(i, kind) for i, _name, kind, _email in truth.role_assignments(org)}
+    assert not unassigned & kept
+
+
+def test_deletions_over_http(http: httpx.Client, fresh_org: Organisation) -> None:
+    with SandboxServer(fresh_org) as server:
+        env = server.env()
+        change = http.post(server.base_url + "/_sandbox/mutate").json()
+        slack = {"Authorization": f"Bearer {env['SLACK_BOT_TOKEN']}"}
+        cid, parent_ts, reply_ts = change["deleted_reply"]
+        messages = http.get(
+            env["SLACK_BASE_URL"] + "conversations.replies",
+            params={"channel": cid, "ts": parent_ts},
+            headers=slack,
+        ).json()["messages"]
+        assert reply_ts not in {m["ts"] for m in messages}
+        assert messages[0]["reply_count"] == len(messages) - 1
+        inc_id, attachment = change["deleted_attachment"]
+        listed = http.get(
+            env["INCIDENTIO_BASE_URL"] + "/v1/incident_attachments",
+            params={"incident_id": inc_id},
+            headers=incidentio_headers(env),
+        ).json()["incident_attachments"]
+        assert attachment not in {a["id"] for a in listed}
+        follow_ups = http.get(
+            env["INCIDENTIO_BASE_URL"] + "/v2/follow_ups", headers=incidentio_headers(env)
+        ).json()["follow_ups"]
+        assert change["deleted_follow_up"] not in {f["id"] for f in follow_ups}

@@ -7,8 +7,9 @@ from datetime import timedelta
 import httpx
 from sandbox_support import pagerduty_headers
 
-from pipelines.sandbox import Organisation, SandboxServer, generate_organisation, truth
+from pipelines.sandbox import Organisation, SandboxServer, generate_organisation
 from pipelines.sandbox.ids import iso_s
+from tests.oracle import truth
 
 OFFSET_ERROR = {
     "error": {

@@ -1,10 +1,11 @@
-"""The truth helpers follow DESIGN §5 / §5b."""
+"""The truth helpers follow the metric ledger (docs/metrics.md)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipelines.sandbox import Organisation, truth
+from pipelines.sandbox import Organisation
+from tests.oracle import truth
 
 
 def test_fallbacks_and_flags(org: Organisation) -> None:
@@ -29,16 +30,30 @@ def test_zoom_meeting_id_and_pagerduty_link(org: Organisation) -> None:
     assert truth.zoom_meeting_id("https://zoom.us/j/93398114182?pwd=abc") == "93398114182"
     assert truth.zoom_meeting_id("https://meet.google.com/abc-defg-hij") is None
     assert truth.zoom_meeting_id(None) is None
-    by_field = [
+
+    def pd_links(inc: dict) -> list[str]:
+        return [
+            v["value_link"]
+            for e in inc["custom_field_entries"]
+            if e["custom_field"]["name"] == "PagerDuty incident"
+            for v in e["values"]
+        ]
+
+    by_field = [i for i in org.io_incidents.values() if pd_links(i)]
+    assert by_field
+    for inc in by_field:
+        assert pd_links(inc)[0].endswith("/" + truth.linked_pagerduty_incident_id(org, inc))  # type: ignore[operator]
+    # Another link field ("Status page") also holds `/incidents/…` URLs: never taken for a PagerDuty link.
+    status_pages = [
         i
         for i in org.io_incidents.values()
-        if any(v.get("value_link") for e in i["custom_field_entries"] for v in e["values"])
-    ]
-    for inc in by_field:
-        link = next(
-            v["value_link"] for e in inc["custom_field_entries"] for v in e["values"] if v.get("value_link")
+        if not pd_links(i)
+        and any(e["custom_field"]["name"] == "Status page" and e["values"] for e in i["custom_field_entries"])
+        and not any(
+            a["resource"]["resource_type"] == "pager_duty_incident" for a in org.io_attachments[i["id"]]
         )
-        assert link.endswith("/" + truth.linked_pagerduty_incident_id(org, inc))  # type: ignore[operator]
+    ]
+    assert status_pages and all(truth.linked_pagerduty_incident_id(org, i) is None for i in status_pages)
 
 
 def test_interruptions_and_sleep_hours() -> None:

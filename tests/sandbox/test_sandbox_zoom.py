@@ -8,7 +8,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from pipelines.sandbox import Organisation, SandboxServer, truth
+from pipelines.sandbox import Organisation, SandboxServer
+from tests.oracle import truth
 
 
 def _token(http: httpx.Client, env: dict[str, str]) -> str:

@@ -1,5 +1,5 @@
 {#
-    Continuous percentile: linear interpolation between ranks (DESIGN §5), over non-null values.
+    Continuous percentile: linear interpolation between ranks (docs/metrics.md#conventions), over non-null values.
     `fraction` in [0, 1], e.g. 0.5 for the median, 0.9 for p90.
 #}
 {% macro percentile_cont(expression, fraction) -%}

@@ -70,3 +70,19 @@
         ) with ordinality as array_element (value, ordinality)
     ) as {{ alias }}
 {%- endmacro %}
+
+
+{# The length of a JSON array (a `json_value`), or null when the value is missing or not an array. #}
+{% macro json_array_length(json_expression) -%}
+    {{ return(adapter.dispatch('json_array_length', 'incident_lake')(json_expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_length(json_expression) -%}
+    case when json_type({{ json_expression }}) = 'ARRAY' then json_array_length({{ json_expression }}) end
+{%- endmacro %}
+
+{% macro postgres__json_array_length(json_expression) -%}
+    case
+        when jsonb_typeof({{ json_expression }}) = 'array' then jsonb_array_length({{ json_expression }})
+    end
+{%- endmacro %}

@@ -33,3 +33,17 @@
 {% macro empty_to_null(expression) -%}
     nullif(trim({{ expression }}), '')
 {%- endmacro %}
+
+
+{# `expression` with the first match of `pattern` replaced by `replacement` (regular expression). #}
+{% macro regex_replace(expression, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace', 'incident_lake')(expression, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_replace(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+
+{% macro postgres__regex_replace(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}

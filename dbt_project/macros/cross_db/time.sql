@@ -57,7 +57,8 @@
 
 {#
     The Monday (a date) of the ISO week, in UTC, of a timestamptz: weeks start on Monday and are named
-    by their Monday (DESIGN §5). date_trunc('week', …) truncates to Monday on DuckDB and Postgres alike.
+    by their Monday (docs/metrics.md#conventions). date_trunc('week', …) truncates to Monday on DuckDB
+    and Postgres alike.
 #}
 {% macro utc_week(timestamp_column) -%}
     cast(date_trunc('week', {{ timestamp_column }} at time zone 'UTC') as date)

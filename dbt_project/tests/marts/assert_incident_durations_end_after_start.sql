@@ -1,4 +1,4 @@
--- Lists incidents whose end timestamp is before its start (DESIGN §5): "Resolved at" before
+-- Lists incidents whose end timestamp is before its start (docs/metrics.md#durations): "Resolved at" before
 -- "Reported at", or "Fixed at" before "Impact started at" / "Reported at". People edit timestamps
 -- by hand in incident.io, so this happens; it is a data error for the incident's owners to fix, not
 -- a reason to stop the build. The durations of these incidents are null in fct_incidents (and so

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.exports.resources import DSN_VAR, PostgresResource
 from pipelines.defs.transform.assets import mart_asset_keys
 from pipelines.lib.progress import report
 from pipelines.settings import DBT_PROJECT_DIR, get_settings
@@ -28,9 +29,11 @@ class ExportConfig(dg.Config):
 )
 def marts_snapshot() -> dg.MaterializeResult:
     from exports.publish import publish_marts
+    from pipelines.defs.transform.resources import dbt_project
 
     settings = get_settings()
-    path = publish_marts(settings.warehouse_path, settings.published_path)
+    # The manifest of the project the dbt assets were built from: its docs become the snapshot's definitions.
+    path = publish_marts(settings.warehouse_path, settings.published_path, dbt_project().manifest_path)
     report("published", path=str(path))
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
 
@@ -90,21 +93,16 @@ class PostgresExportConfig(dg.Config):
     kinds={"postgres"},
     description=(
         "The raw tables and the marts loaded into Postgres schemas `raw` and `marts`, in one "
-        "transaction with COPY (exports/postgres.py). The DSN comes from INCIDENT_LAKE_POSTGRES_DSN, "
-        "never from run config."
+        f"transaction with COPY (exports/postgres.py). The DSN comes from {DSN_VAR}, never from "
+        "run config."
     ),
 )
-def postgres_warehouse(config: PostgresExportConfig) -> dg.MaterializeResult:
+def postgres_warehouse(config: PostgresExportConfig, postgres: PostgresResource) -> dg.MaterializeResult:
     from exports.postgres import export_to_postgres
 
-    settings = get_settings()
-    if settings.incident_lake_postgres_dsn is None:
-        raise dg.Failure(
-            description="INCIDENT_LAKE_POSTGRES_DSN is not set: run `incident-lake export --postgres DSN`."
-        )
     summary = export_to_postgres(
-        settings.warehouse_path,
-        settings.incident_lake_postgres_dsn.get_secret_value(),
+        get_settings().warehouse_path,
+        postgres.require_dsn(),
         include_message_text=config.include_message_text,
     )
     report("exported_postgres", target=summary.target, tables=len(summary.rows), rows=summary.total_rows)

@@ -14,6 +14,7 @@ from pipelines.defs.ingest.resources import (
     PagerDutyResource,
     SlackResource,
     ZoomResource,
+    api_clients,
     source_settings,
 )
 from pipelines.ingest.sources import SOURCES, source_status
@@ -29,10 +30,15 @@ def raw_asset_key(table_name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table_name])
 
 
+def raw_source_group(source: str) -> str:
+    """The asset group of one source's raw tables (`raw_slack`)."""
+    return f"raw_{source}"
+
+
 RAW_SPECS = [
     dg.AssetSpec(
         key=raw_asset_key(table.name),
-        group_name=f"raw_{table.source}",
+        group_name=raw_source_group(table.source),
         description=table.description,
         kinds={"duckdb", "python"},
         # Slack and Zoom read the incidents to know which channels and calls to fetch.
@@ -76,6 +82,7 @@ def raw_sources(
             settings,
             writer,
             full_refresh=config.full_refresh,
+            clients=api_clients(incidentio, slack, zoom, pagerduty),
             progress=lambda source, table, rows: report("rows", source=source, table=table, rows=rows),
         )
         for summary in summaries.values():

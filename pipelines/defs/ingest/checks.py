@@ -1,6 +1,8 @@
 """Checks on the raw tables that return their evidence: rejected records, freshness, and row counts
 against the totals the APIs report."""
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -8,9 +10,41 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.ingest.assets import raw_asset_key
+from pipelines.defs.transform.resources import dbt_project
 from pipelines.warehouse.raw_tables import RAW_TABLES, RAW_TABLES_BY_NAME, RawTable
 
-FRESH_HOURS = 2  # the hourly schedule plus slack
+HOURS_PER_PERIOD = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How old a raw table's newest row may be, in hours: past `warn_hours` the check warns, past
+    `error_hours` it fails as an error. `None` means no limit."""
+
+    warn_hours: float | None
+    error_hours: float | None
+
+
+def source_freshness() -> dict[str, Freshness]:
+    """The freshness of every raw table, by table name, as the dbt sources declare it.
+
+    dbt's source YAML (`loaded_at_field: _synced_at`, `freshness:`) is the one home of the rule, so
+    `dbt source freshness` and these Dagster checks always agree.
+    """
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    rules: dict[str, Freshness] = {}
+    for source in manifest.get("sources", {}).values():
+        freshness = source.get("freshness") or (source.get("config") or {}).get("freshness") or {}
+        rules[source["name"]] = Freshness(
+            _hours(freshness.get("warn_after")), _hours(freshness.get("error_after"))
+        )
+    return rules
+
+
+def _hours(after: dict[str, Any] | None) -> float | None:
+    if not after or after.get("count") is None or after.get("period") is None:
+        return None
+    return float(after["count"]) * HOURS_PER_PERIOD[after["period"]]
 
 
 def _rejected_records_check(table: RawTable) -> dg.AssetChecksDefinition:
@@ -38,11 +72,14 @@ def _rejected_records_check(table: RawTable) -> dg.AssetChecksDefinition:
     return check
 
 
-def _freshness_check(table: RawTable) -> dg.AssetChecksDefinition:
+def _freshness_check(table: RawTable, freshness: Freshness) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_asset_key(table.name),
         name="synced_recently",
-        description=f"The table was written by a sync within the last {FRESH_HOURS} hours.",
+        description=(
+            f"The newest row was written by a sync within {freshness.warn_hours} hours (warn) and "
+            f"{freshness.error_hours} hours (error): the dbt source freshness of this table."
+        ),
     )
     def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
@@ -50,10 +87,22 @@ def _freshness_check(table: RawTable) -> dg.AssetChecksDefinition:
                 f"SELECT count(*), max(_synced_at)::VARCHAR, "
                 f"date_diff('second', max(_synced_at), now()) / 3600.0 FROM {table.qualified_name}"
             ).fetchall()[0]
+
+        def within(limit: float | None) -> bool:
+            return limit is None or (last is not None and age_hours <= limit)
+
         return dg.AssetCheckResult(
-            passed=last is not None and age_hours <= FRESH_HOURS,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"rows": int(rows), "last_synced_at": str(last), "age_hours": float(age_hours or 0)},
+            passed=within(freshness.warn_hours) and within(freshness.error_hours),
+            severity=dg.AssetCheckSeverity.WARN
+            if within(freshness.error_hours)
+            else dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "rows": int(rows),
+                "last_synced_at": str(last),
+                "age_hours": float(age_hours or 0),
+                "warn_after_hours": freshness.warn_hours,
+                "error_after_hours": freshness.error_hours,
+            },
         )
 
     return check
@@ -113,6 +162,14 @@ def _api_total_check(table: RawTable) -> dg.AssetChecksDefinition:
     return check
 
 
-RAW_CHECKS = [make(table) for table in RAW_TABLES for make in (_rejected_records_check, _freshness_check)] + [
-    _api_total_check(RAW_TABLES_BY_NAME[name]) for name in TABLES_WITH_API_TOTALS
-]
+def _raw_checks() -> list[dg.AssetChecksDefinition]:
+    freshness = source_freshness()
+    no_rule = Freshness(None, None)
+    return (
+        [_rejected_records_check(table) for table in RAW_TABLES]
+        + [_freshness_check(table, freshness.get(table.name, no_rule)) for table in RAW_TABLES]
+        + [_api_total_check(RAW_TABLES_BY_NAME[name]) for name in TABLES_WITH_API_TOTALS]
+    )
+
+
+RAW_CHECKS = _raw_checks()

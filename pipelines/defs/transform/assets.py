@@ -1,19 +1,20 @@
 """dbt models as Dagster assets: staging, intermediate and marts, downstream of the raw assets."""
 
-import os
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.transform.resources import dbt_project
 from pipelines.lib.progress import report
-from pipelines.settings import get_settings
 
 
 class IncidentLakeTranslator(DagsterDbtTranslator):
-    """Models are keyed `<schema>/<model>` and grouped by layer; sources keep their `meta.dagster` keys."""
+    """Models and seeds are keyed `<schema>/<name>` and grouped by layer (their schema); sources keep
+    their `meta.dagster` keys."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
@@ -22,7 +23,7 @@ class IncidentLakeTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "model":
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
             return dbt_resource_props.get("config", {}).get("schema") or "dbt"
         return super().get_group_name(dbt_resource_props)
 
@@ -31,11 +32,11 @@ TRANSLATOR = IncidentLakeTranslator(settings=DagsterDbtTranslatorSettings(enable
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)
-def incident_lake_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    # dbt runs in the project folder: hand it the warehouse as an absolute path.
-    os.environ["INCIDENT_LAKE_DB"] = str(get_settings().warehouse_path)
+def incident_lake_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+):
     report("dbt_start")
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    invocation = dbt.cli(build_args(warehouse.database), context=context, raise_on_error=False)
     for event in invocation.stream():
         if isinstance(event, dg.Output | dg.MaterializeResult):
             report("dbt_model", key=str(getattr(event, "asset_key", None) or event.output_name))
@@ -44,6 +45,12 @@ def incident_lake_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResou
         failures = _failed_nodes(invocation) or _dbt_errors(invocation)
         log_path = invocation.target_path / "dbt.log"
         raise dg.Failure(description=f"dbt build failed: {failures or f'see {log_path}'}")
+
+
+def build_args(warehouse_path: str) -> list[str]:
+    """`dbt build` on the warehouse the other assets use: profiles.yml reads the `warehouse_path` var
+    (dbt runs in its project folder, so the path must be absolute)."""
+    return ["build", "--vars", json.dumps({"warehouse_path": warehouse_path})]
 
 
 def _failed_nodes(invocation: Any) -> str:
@@ -60,10 +67,9 @@ def _failed_nodes(invocation: Any) -> str:
 
 def _dbt_errors(invocation: Any) -> str:
     """dbt's own error lines (for failures before any node ran, e.g. a connection error)."""
-    messages = [
-        str(m).strip().splitlines()[-1] for m in getattr(invocation, "_error_messages", []) if str(m).strip()
-    ]
-    return "; ".join(messages)[:2000]
+    error = invocation.get_error()
+    lines = [line.strip() for line in str(error or "").splitlines() if line.strip()]
+    return lines[-1][:2000] if lines else ""
 
 
 def mart_asset_keys() -> list[dg.AssetKey]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -14,8 +15,6 @@ from pipelines.settings import DBT_PROJECT_DIR
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # dbt is installed next to this interpreter; the CLI may run without the virtualenv on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
-if str(Path(sys.executable).parent) not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
 @cache
@@ -26,8 +25,29 @@ def dbt_project() -> DbtProject:
         target=os.environ.get("INCIDENT_LAKE_DBT_TARGET", "duckdb"),
     )
     if _manifest_is_stale(project):
-        project.preparer.prepare(project)
+        _parse(project)
     return project
+
+
+def _parse(project: DbtProject) -> None:
+    """`dbt parse` with this interpreter's dbt (the stock preparer runs whatever `dbt` is first on
+    PATH, and logs through Dagster: a CLI error must stay one line). Raises `RuntimeError` with dbt's
+    last output lines when the project does not parse."""
+    command = [
+        DBT_EXECUTABLE, "parse", "--quiet",
+        "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir),
+        "--target", str(project.target), "--target-path", str(project.target_path),
+    ]  # fmt: skip
+    completed = subprocess.run(
+        command,
+        cwd=project.project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        detail = " ".join((completed.stdout + completed.stderr).strip().splitlines()[-3:])
+        raise RuntimeError(f"the dbt project does not parse: {detail}")
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:
@@ -36,7 +56,7 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    for folder in ("models", "macros", "tests"):
+    for folder in ("models", "macros", "tests", "seeds"):
         for path in (DBT_PROJECT_DIR / folder).rglob("*"):
             if path.is_file() and path.stat().st_mtime > built:
                 return True

@@ -36,6 +36,8 @@ class SandboxState:
         default_factory=dict
     )  # token -> (scope, offset, issued)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The first next cursor each stuck listing handed out (`stuck=` faults), by listing.
+    stuck_cursors: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.plan = FaultPlan(self.faults)
@@ -154,6 +156,62 @@ def rate_limited(api: str, wait: float, limit: int = 0) -> Response:
         429,
         {"ratelimit-limit": str(limit or 960), "ratelimit-remaining": "0", "ratelimit-reset": str(wait_s)},
     )
+
+
+# The scope each endpoint needs, as the APIs name them in their errors.
+_SLACK_SCOPES = {
+    "conversations.history": "channels:history,groups:history",
+    "conversations.replies": "channels:history,groups:history",
+    "conversations.info": "channels:read,groups:read",
+    "conversations.list": "channels:read,groups:read",
+    "conversations.members": "channels:read,groups:read",
+    "users.list": "users:read",
+}
+_SLACK_ALL_SCOPES = (
+    "channels:history",
+    "channels:read",
+    "groups:history",
+    "groups:read",
+    "users:read",
+    "users:read.email",
+)
+_ZOOM_SCOPES = {
+    "/users": "user:read:list_users:admin",
+    "/past_meetings/{id}/instances": "meeting:read:list_past_instances:admin",
+    "/past_meetings/{id}/participants": "meeting:read:list_past_participants:admin",
+    "/past_meetings/{id}": "meeting:read:past_meeting:admin",
+}
+
+
+def permission_denied(api: str, template: str) -> Response:
+    """What each API answers a key that lacks the endpoint's permission: Slack `missing_scope` (HTTP
+    200, `needed`/`provided`), Zoom code 4711 (HTTP 400, the scope named in the message), incident.io
+    and PagerDuty a 403 in their own error body."""
+    if api == "slack":
+        needed = _SLACK_SCOPES.get(template, "channels:read")
+        granted = [x for x in _SLACK_ALL_SCOPES if x not in needed.split(",")]
+        body = {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(granted)}
+        return json_response(body, 200, {"x-oauth-scopes": ",".join(granted)})
+    if api == "zoom":
+        scope = _ZOOM_SCOPES.get(template, "meeting:read:admin")
+        return zoom_error(400, 4711, f"Invalid access token, does not contain scopes:[{scope}].")
+    if api == "incidentio":
+        return incidentio_error(
+            403,
+            "forbidden",
+            "forbidden",
+            "Your API key does not have the permissions to perform this action.",
+        )
+    return pagerduty_error(403, 2010, "Access Denied", ["The API key does not have access to this resource."])
+
+
+def feature_missing(api: str) -> Response:
+    """What incident.io and PagerDuty answer for an endpoint of a feature the account does not have."""
+    if api == "incidentio":
+        return incidentio_error(
+            404, "not_found", "feature_not_enabled", "This feature is not enabled for your organisation."
+        )
+    return pagerduty_error(404, 2100, "Not Found")
 
 
 _GATEWAY_HTML = (

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipelines.sandbox.apis.common import SandboxState, incidentio_error, int_param, json_response
+from pipelines.sandbox.apis.incidentio_extra import Kit, extra_routes
 from pipelines.sandbox.ids import iso_ms, parse_time
 from pipelines.sandbox.model import Record
 
@@ -21,8 +22,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 class _BadFilter(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        self.field, self.message = field, message
+    def __init__(self, field: str, message: str, code: str = "invalid_value") -> None:
+        self.field, self.message, self.code = field, message, code
 
 
 def _values(request: Request, name: str) -> list[str]:
@@ -88,11 +89,13 @@ def routes(state: SandboxState) -> list[Route]:
             try:
                 return await handler(request)
             except _BadFilter as e:
-                return incidentio_error(422, "validation_error", "invalid_value", e.message, e.field)
+                return incidentio_error(422, "validation_error", e.code, e.message, e.field)
 
         return wrapped
 
-    def page_size(request: Request, maximum: int) -> int:
+    def page_size(request: Request, maximum: int, required: bool = False) -> int:
+        if required and not request.query_params.get("page_size"):
+            raise _BadFilter("page_size", "page_size is required", "is_required")
         size = int_param(request, "page_size", 25, lo=1)
         if size is None or size > maximum:
             raise _BadFilter("page_size", f"page_size must be between 1 and {maximum}")
@@ -303,6 +306,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route(f"{p}/v2/custom_fields", static("custom_fields", lambda: org.io_custom_fields)),
         Route(f"{p}/v2/users", list_users),
         Route(f"{p}/v2/users/{{id}}", show_user),
+        *extra_routes(org, Kit(authed, page_size, paginate, _BadFilter, _values, _time_bounds)),
         Route(f"{p}/{{rest:path}}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -160,7 +161,7 @@ def routes(state: SandboxState) -> list[Route]:
                 field, _, direction = field_dir.partition(":")
                 if field not in ("incident_number", "created_at", "resolved_at", "urgency"):
                     raise _invalid("Sort by is invalid.")
-                out.sort(key=lambda r, f=field: (r[f] is None, r[f] or 0), reverse=direction == "desc")
+                out.sort(key=partial(_sort_key, field), reverse=direction == "desc")
             return out
 
         return paginate(request, "incidents", org.cached(cache_key, build))
@@ -283,12 +284,10 @@ WEEK = 7 * 86400.0
 
 
 def _oncall_shifts(org: Organisation, since: float, until: float) -> list[Record]:
-    """Weekly shifts of the generator's rotations (`generator.on_call`), ordered by start, then policy."""
-    from pipelines.sandbox.generator import rotation_start, stable_hash
-
-    rotation: dict[str, list[int]] = org.context.get("rotation", {})
-    user_refs: dict[str, Record] = org.context.get("pd_user_refs", {})
-    start = rotation_start(org)
+    """Weekly shifts of the generator's rotations (`Organisation.on_call`), ordered by start, then policy."""
+    rotation = org.context.rotation
+    user_refs = org.context.pd_user_refs
+    start = org.rotation_start()
     first, last = int((since - start) // WEEK), int((until - start) // WEEK)
     shifts = []
     for week in range(max(0, first), last + 1):
@@ -301,7 +300,7 @@ def _oncall_shifts(org: Organisation, since: float, until: float) -> list[Record
                 continue
             policy = service["escalation_policy"]
             for level in ONCALL_LEVELS:
-                person = org.people[rota[(week + level - 1 + stable_hash(service["id"])) % len(rota)]]
+                person = org.on_call(service["id"], begin + WEEK / 2, level)  # mid-shift: no rounding
                 user = user_refs.get(person.pagerduty_id or "")
                 if user is None:
                     continue
@@ -323,6 +322,12 @@ def _oncall_shifts(org: Organisation, since: float, until: float) -> list[Record
                     }
                 )
     return shifts
+
+
+def _sort_key(field: str, record: Record) -> tuple[bool, Any]:
+    """Nulls (and older records without the field) last, as the API sorts them."""
+    value = record.get(field)
+    return (value is None, value or 0)
 
 
 def _base(url: str) -> str:

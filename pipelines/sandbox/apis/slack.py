@@ -206,7 +206,7 @@ def routes(state: SandboxState) -> list[Route]:
         )
 
     def auth_test(params: Params) -> Response:
-        bot = state.org.context["bots"]["incident"]
+        bot = state.org.context.bots["incident"]
         return json_response(
             {
                 "ok": True,
@@ -214,8 +214,8 @@ def routes(state: SandboxState) -> list[Route]:
                 "team": org.company.title(),
                 "user": "incident-lake",
                 "team_id": org.slack_team_id,
-                "user_id": bot["user"],
-                "bot_id": bot["bot_id"],
+                "user_id": bot.user,
+                "bot_id": bot.bot_id,
                 "is_enterprise_install": False,
             }
         )

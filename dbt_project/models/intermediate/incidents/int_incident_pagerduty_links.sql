@@ -1,4 +1,4 @@
--- One row per incident.io incident linked to a PagerDuty incident (DESIGN §5b):
+-- One row per incident.io incident linked to a PagerDuty incident (docs/metrics.md#linking-the-tools):
 --   1. attachments whose resource_type is `pager_duty_incident` (`external_id` is the PagerDuty
 --      incident id; the permalink's `/incidents/<ID>` when the id is missing): this is how
 --      incident.io's PagerDuty integration links them;
@@ -13,18 +13,21 @@ with
 attachments as (
 
     select * from {{ ref('stg_incidentio__incident_attachments') }}
+    where deleted_at is null
 
 ),
 
 custom_field_values as (
 
     select * from {{ ref('stg_incidentio__incident_custom_field_values') }}
+    where deleted_at is null
 
 ),
 
 pagerduty_incidents as (
 
     select pagerduty_incident_id from {{ ref('stg_pagerduty__incidents') }}
+    where deleted_at is null
 
 ),
 

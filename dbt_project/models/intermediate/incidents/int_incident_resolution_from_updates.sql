@@ -1,12 +1,13 @@
 -- One row per incident that was ever moved into status category `learning` or `closed`: the first
 -- such update (earliest `created_at`, ties broken by update id). This is the fallback for
--- `resolved_at` when the incident has no "Resolved at" timestamp (DESIGN §5). An incident that was
--- reopened afterwards keeps its first resolution.
+-- `resolved_at` when the incident has no "Resolved at" timestamp (docs/metrics.md#incident-timestamps).
+-- An incident that was reopened afterwards keeps its first resolution.
 with
 
 updates as (
 
     select * from {{ ref('stg_incidentio__incident_updates') }}
+    where deleted_at is null
 
 ),
 

@@ -7,6 +7,7 @@ with
 updates as (
 
     select * from {{ ref('stg_incidentio__incident_updates') }}
+    where deleted_at is null
 
 ),
 

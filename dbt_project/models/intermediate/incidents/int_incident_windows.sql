@@ -1,12 +1,13 @@
--- One row per incident: the ledger's `reported_at` and `resolved_at` (DESIGN §5, the same
+-- One row per incident: the ledger's `reported_at` and `resolved_at` (docs/metrics.md#incident-timestamps, the same
 -- definitions as fct_incidents, which a singular test reconciles) and the window in which the
--- incident's calls are looked for (DESIGN §5b): from one hour before `reported_at` to one hour after
--- `closed_at`, else `resolved_at`, else now.
+-- incident's calls are looked for (docs/metrics.md#linking-the-tools): from one hour before
+-- `reported_at` to one hour after `closed_at`, else `resolved_at`, else now.
 with
 
 incidents as (
 
     select * from {{ ref('stg_incidentio__incidents') }}
+    where deleted_at is null
 
 ),
 
@@ -28,8 +29,17 @@ joined as (
         incidents.incident_id,
         incidents.slack_channel_id,
         incidents.zoom_meeting_id,
-        coalesce(timestamps.reported_at, incidents.created_at) as reported_at,
+        coalesce(timestamps.reported_at, incidents.record_reported_at, incidents.created_at) as reported_at,
+        case
+            when timestamps.reported_at is not null then 'timestamp'
+            when incidents.record_reported_at is not null then 'record_reported_at'
+            when incidents.created_at is not null then 'created_at'
+        end as reported_at_source,
         coalesce(timestamps.resolved_at, resolution_from_updates.resolved_by_update_at) as resolved_at,
+        case
+            when timestamps.resolved_at is not null then 'timestamp'
+            when resolution_from_updates.resolved_by_update_at is not null then 'status_update'
+        end as resolved_at_source,
         timestamps.closed_at
     from incidents
     left join timestamps
@@ -46,7 +56,9 @@ final as (
         slack_channel_id,
         zoom_meeting_id,
         reported_at,
+        reported_at_source,
         resolved_at,
+        resolved_at_source,
         closed_at,
         {{ add_seconds('reported_at', -3600) }} as call_window_start_at,
         {{ add_seconds('coalesce(closed_at, resolved_at, current_timestamp)', 3600) }} as call_window_end_at

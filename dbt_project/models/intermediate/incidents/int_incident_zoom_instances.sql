@@ -1,6 +1,7 @@
--- One row per incident × Zoom meeting instance of its call (DESIGN §5b): the instances of the meeting in
--- the incident's `call_url` that started between one hour before `reported_at` and one hour after
--- `closed_at`, else `resolved_at`, else now. A meeting reused days away is not the incident's call.
+-- One row per incident × Zoom meeting instance of its call (docs/metrics.md#linking-the-tools): the
+-- instances of the meeting in the incident's `call_url` that started between one hour before
+-- `reported_at` and one hour after `closed_at`, else `resolved_at`, else now. A meeting reused days
+-- away is not the incident's call.
 with
 
 windows as (
@@ -13,6 +14,7 @@ windows as (
 instances as (
 
     select * from {{ ref('stg_zoom__meeting_instances') }}
+    where deleted_at is null
 
 ),
 

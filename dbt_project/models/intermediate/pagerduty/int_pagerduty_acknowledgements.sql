@@ -1,12 +1,12 @@
 -- One row per acknowledgement of a PagerDuty incident (an acknowledge log entry; the spec's spelling
 -- acknowledgement_log_entry is normalised in staging), numbered in time order. An incident
--- acknowledged twice has two rows; `seconds_to_first_ack` uses the first (DESIGN §5).
+-- acknowledged twice has two rows; `seconds_to_first_ack` uses the first (docs/metrics.md#pagerduty-response).
 with
 
 log_entries as (
 
     select * from {{ ref('stg_pagerduty__log_entries') }}
-    where log_entry_type = 'acknowledge_log_entry'
+    where log_entry_type = 'acknowledge_log_entry' and deleted_at is null
 
 ),
 
@@ -16,7 +16,7 @@ pagerduty_accounts as (
         tool_user_id as pagerduty_user_id,
         person_email
     from {{ ref('int_person_tool_accounts') }}
-    where tool = 'pagerduty'
+    where tool = 'pagerduty' and is_person
 
 ),
 

@@ -1,4 +1,4 @@
--- One row per PagerDuty incident linked from incident.io (DESIGN §5b, the reverse of
+-- One row per PagerDuty incident linked from incident.io (docs/metrics.md#linking-the-tools, the reverse of
 -- int_incident_pagerduty_links): the incident.io incident that links to it. Should several link to
 -- the same PagerDuty incident, the one created first (then the smallest id) is chosen and
 -- `linked_incident_count` says how many did.
@@ -16,6 +16,7 @@ incidents as (
         incident_id,
         created_at
     from {{ ref('stg_incidentio__incidents') }}
+    where deleted_at is null
 
 ),
 

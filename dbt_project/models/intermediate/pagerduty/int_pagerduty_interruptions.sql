@@ -1,8 +1,9 @@
--- One row per interruption as PagerDuty defines it (DESIGN §5): a push, phone or SMS notification to
--- a user (never email), notifications to one user about one incident within 60 s of the previous one
--- counting once (a burst counts at its first notification; a chain of notifications each within 60 s
--- of the one before stays one interruption). Sleep hours are 22:00-08:00 on the wall clock of the
--- user's PagerDuty time zone at that instant (DST applied), UTC when the user is unknown.
+-- One row per interruption as PagerDuty defines it (docs/metrics.md#interruptions-and-sleep-hours): a
+-- push, phone or SMS notification to a user (never email), notifications to one user about one incident
+-- within 60 s of the previous one counting once (a burst counts at its first notification; a chain of
+-- notifications each within 60 s of the one before stays one interruption). Sleep hours are 22:00-08:00
+-- on the wall clock of the user's PagerDuty time zone at that instant (DST applied), UTC when the user
+-- is unknown.
 with
 
 notifications as (
@@ -10,14 +11,17 @@ notifications as (
     select * from {{ ref('stg_pagerduty__log_entries') }}
     where
         log_entry_type = 'notify_log_entry'
-        and channel_type in ('push_notification', 'phone', 'sms')
+        -- The method as staged from whichever field carries it (channel.notification.type first).
+        and notification_method in ('push', 'phone', 'sms')
         and notified_user_id is not null
+        and deleted_at is null
 
 ),
 
 pagerduty_users as (
 
     select * from {{ ref('stg_pagerduty__users') }}
+    where deleted_at is null
 
 ),
 
@@ -27,7 +31,7 @@ pagerduty_accounts as (
         tool_user_id as pagerduty_user_id,
         person_email
     from {{ ref('int_person_tool_accounts') }}
-    where tool = 'pagerduty'
+    where tool = 'pagerduty' and is_person
 
 ),
 
@@ -37,7 +41,7 @@ chained as (
         log_entry_id,
         pagerduty_incident_id,
         notified_user_id as pagerduty_user_id,
-        channel_type,
+        notification_method,
         created_at,
         lag(created_at) over (
             partition by pagerduty_incident_id, notified_user_id
@@ -63,7 +67,7 @@ localised as (
         interruptions.pagerduty_incident_id,
         interruptions.pagerduty_user_id,
         pagerduty_accounts.person_email,
-        interruptions.channel_type,
+        interruptions.notification_method,
         coalesce(pagerduty_users.time_zone, 'UTC') as time_zone,
         interruptions.created_at as interrupted_at
     from interruptions

@@ -1,12 +1,15 @@
 -- One row per person (lower-cased email) with their account in each tool. When a tool holds several
 -- accounts for one email, the active one wins, then the smallest id. The name is incident.io's, else
 -- Slack's, Zoom's, PagerDuty's; the time zone is PagerDuty's (the zone pages are judged in), else
--- Slack's, else Zoom's (incident.io users carry none).
+-- Slack's, else Zoom's (incident.io users carry none). Only people (an email with an account in one of
+-- the organisation's directories, `is_person`) get a row: external guests, Slack Connect users and
+-- unknown emails never do.
 with
 
 accounts as (
 
     select * from {{ ref('int_person_tool_accounts') }}
+    where is_person
 
 ),
 
@@ -16,7 +19,7 @@ ranked as (
         *,
         row_number() over (
             partition by person_email, tool
-            order by is_active desc, tool_user_id asc
+            order by is_directory_member desc, is_active desc, tool_user_id asc
         ) as account_order
     from accounts
 

@@ -1,5 +1,5 @@
 -- One row per account of a person in one of the four tools: people are matched across tools by
--- lower-cased email (DESIGN §5). A Slack account without an email (deleted users lose it) is matched
+-- lower-cased email (docs/metrics.md#people). A Slack account without an email (deleted users lose it) is matched
 -- through the incident.io user whose `slack_user_id` points at it. Bots, Slackbot, guests and accounts
 -- with no email and no such link are not people and give no row.
 with
@@ -7,24 +7,36 @@ with
 incidentio_users as (
 
     select * from {{ ref('stg_incidentio__users') }}
+    where deleted_at is null
 
 ),
 
 slack_users as (
 
     select * from {{ ref('stg_slack__users') }}
+    where deleted_at is null
 
 ),
 
 zoom_users as (
 
     select * from {{ ref('stg_zoom__users') }}
+    where deleted_at is null
 
 ),
 
 pagerduty_users as (
 
     select * from {{ ref('stg_pagerduty__users') }}
+    where deleted_at is null
+
+),
+
+workspace_teams as (
+
+    select distinct slack_team_id
+    from {{ ref('stg_incidentio__incidents') }}
+    where slack_team_id is not null and deleted_at is null
 
 ),
 
@@ -37,7 +49,8 @@ incidentio_accounts as (
         user_name as account_name,
         cast(null as varchar) as timezone,
         is_active,
-        'email' as match_method
+        'email' as match_method,
+        true as is_directory_member
     from incidentio_users
     where email is not null
 
@@ -64,7 +77,17 @@ slack_accounts as (
         coalesce(slack_users.real_name, slack_users.username) as account_name,
         slack_users.timezone,
         not slack_users.is_deleted as is_active,
-        case when slack_users.email is not null then 'email' else 'incidentio_slack_user_id' end as match_method
+        case when slack_users.email is not null then 'email' else 'incidentio_slack_user_id' end as match_method,
+        (
+            not coalesce(slack_users.is_stranger, false)
+            and not coalesce(slack_users.is_restricted, false)
+            and not coalesce(slack_users.is_ultra_restricted, false)
+            and (
+                slack_users.team_id is null
+                or not exists (select 1 from workspace_teams)
+                or slack_users.team_id in (select workspace_teams.slack_team_id from workspace_teams)
+            )
+        ) as is_directory_member
     from slack_users
     left join incidentio_slack_links
         on
@@ -85,7 +108,8 @@ zoom_accounts as (
         display_name as account_name,
         timezone,
         coalesce(user_status, 'active') = 'active' as is_active,
-        'email' as match_method
+        'email' as match_method,
+        true as is_directory_member
     from zoom_users
     where email is not null
 
@@ -100,7 +124,8 @@ pagerduty_accounts as (
         user_name as account_name,
         time_zone as timezone,
         true as is_active,
-        'email' as match_method
+        'email' as match_method,
+        true as is_directory_member
     from pagerduty_users
     where email is not null
 
@@ -118,7 +143,7 @@ accounts as (
 
 ),
 
-final as (
+normalised as (
 
     select
         tool,
@@ -127,8 +152,18 @@ final as (
         account_name,
         timezone,
         is_active,
-        match_method
+        match_method,
+        is_directory_member
     from accounts
+
+),
+
+final as (
+
+    select
+        *,
+        bool_or(is_directory_member) over (partition by person_email) as is_person
+    from normalised
 
 )
 

@@ -1,4 +1,4 @@
--- One row per activity of a person in an incident (DESIGN §5 workload): a Slack message or thread
+-- One row per activity of a person in an incident (docs/metrics.md#workload): a Slack message or thread
 -- reply in the incident channel, an incident update they made, an acknowledgement of the incident's
 -- linked PagerDuty incident, and a stretch of time in the incident's Zoom call (rejoins and overlaps
 -- merged). Messages, updates and acknowledgements are instants (`ended_at` = `started_at`); Zoom
@@ -14,6 +14,7 @@ slack_messages as (
 updates as (
 
     select * from {{ ref('stg_incidentio__incident_updates') }}
+    where deleted_at is null
 
 ),
 
@@ -26,6 +27,15 @@ acknowledgements as (
 pagerduty_links as (
 
     select * from {{ ref('int_incident_pagerduty_links') }}
+
+),
+
+-- Only people (the organisation's directories) are credited with activity.
+people as (
+
+    select distinct person_email
+    from {{ ref('int_person_tool_accounts') }}
+    where is_person
 
 ),
 
@@ -57,15 +67,16 @@ activities as (
     union all
 
     select
-        updater_email as person_email,
-        incident_id,
+        people.person_email,
+        updates.incident_id,
         'incident_update' as activity_type,
-        incident_update_id as activity_id,
-        created_at as started_at,
-        created_at as ended_at,
+        updates.incident_update_id as activity_id,
+        updates.created_at as started_at,
+        updates.created_at as ended_at,
         false as is_interval
     from updates
-    where updater_email is not null
+    inner join people
+        on updates.updater_email = people.person_email
 
     union all
 

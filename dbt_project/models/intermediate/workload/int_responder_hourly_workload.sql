@@ -1,5 +1,5 @@
 -- One row per person × UTC clock hour with work in it: the minutes of every incident's work stretches
--- that fall in that hour, added up across incidents and capped at 60 (DESIGN §5: no person is
+-- that fall in that hour, added up across incidents and capped at 60 (docs/metrics.md#workload: no person is
 -- credited more than 60 minutes in any clock hour across incidents). Clock hours are UTC hours.
 with
 

@@ -1,5 +1,5 @@
 -- One row per stretch of continuous work of a person on an incident, by incident.io's workload rule
--- (DESIGN §5, made explicit):
+-- (docs/metrics.md#workload, made explicit):
 --   * an instant activity (message, update, acknowledgement) earns 10 minutes from its time;
 --   * a Zoom stretch earns its real length;
 --   * when the person's next activity on the same incident starts within 20 minutes of this one's

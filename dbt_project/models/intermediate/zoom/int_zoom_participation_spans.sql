@@ -1,48 +1,12 @@
 -- One row per continuous stretch a participant spent in a Zoom meeting instance: Zoom reports each
 -- join as its own row (a rejoin gets a new per-join `user_id`), and rows of one participant that
--- overlap (two devices) are merged into one span. A participant is the person (lower-cased email,
--- else their Zoom user's email), else the Zoom user id, else, for guests, the display name.
+-- overlap (two devices) are merged into one span. Rows come from int_zoom_call_attendance (time in the
+-- call only: no waiting room, nothing deleted), which also says who the participant is.
 with
-
-participants as (
-
-    select * from {{ ref('stg_zoom__participants') }}
-
-),
-
-zoom_accounts as (
-
-    select
-        tool_user_id as zoom_user_id,
-        person_email
-    from {{ ref('int_person_tool_accounts') }}
-    where tool = 'zoom'
-
-),
 
 keyed as (
 
-    select
-        participants.participant_join_id,
-        participants.meeting_uuid,
-        participants.meeting_id,
-        participants.zoom_user_id,
-        participants.participant_name,
-        coalesce(participants.participant_email, zoom_accounts.person_email) as person_email,
-        coalesce(
-            participants.participant_email,
-            zoom_accounts.person_email,
-            'zoom:' || participants.zoom_user_id,
-            'guest:' || coalesce(participants.participant_name, participants.participant_user_id)
-        ) as participant_key,
-        participants.joined_at,
-        coalesce(
-            participants.left_at,
-            {{ add_seconds('participants.joined_at', 'coalesce(participants.duration_seconds, 0)') }}
-        ) as left_at
-    from participants
-    left join zoom_accounts
-        on participants.zoom_user_id = zoom_accounts.zoom_user_id
+    select * from {{ ref('int_zoom_call_attendance') }}
 
 ),
 
@@ -84,6 +48,7 @@ island_spans as (
         max(person_email) as person_email,
         max(zoom_user_id) as zoom_user_id,
         max(participant_name) as participant_name,
+        bool_and(is_external) as is_external,
         count(*) as row_count,
         min(joined_at) as joined_at,
         max(left_at) as left_at
@@ -102,6 +67,7 @@ final as (
         person_email,
         zoom_user_id,
         participant_name,
+        is_external,
         cast(row_count as integer) as join_count,
         joined_at,
         left_at,

@@ -1,10 +1,31 @@
--- One row per incident follow-up (DESIGN §3), with its age: how long it took to complete, or how long
--- it has been open. Deleted follow-ups are kept (status `deleted`) but not counted as open.
+-- One row per incident follow-up (docs/contract.md#marts), with its age: how long it took to complete, or how long
+-- it has been open. Follow-ups with status `deleted` are kept but not counted as open; follow-ups
+-- gone from the source (`deleted_at`, marked by the connector) are left out.
+-- `completed_at` is derived when the record lacks it: a follow-up whose status is `completed` without a
+-- completion time takes its `updated_at` (the last change, which is at or after the completion);
+-- `completed_at_source` says which (counted in metrics_data_coverage).
 with
 
 follow_ups as (
 
     select * from {{ ref('stg_incidentio__follow_ups') }}
+    where deleted_at is null
+
+),
+
+derived as (
+
+    select
+        *,
+        case
+            when completed_at is not null then completed_at
+            when follow_up_status = 'completed' then updated_at
+        end as derived_completed_at,
+        case
+            when completed_at is not null then 'completed_at'
+            when follow_up_status = 'completed' and updated_at is not null then 'updated_at'
+        end as completed_at_source
+    from follow_ups
 
 ),
 
@@ -23,12 +44,13 @@ final as (
         cast(creator_email as varchar) as creator_email,
         cast(external_issue_provider as varchar) as external_issue_provider,
         cast(external_issue_name as varchar) as external_issue_name,
+        cast(completed_at_source as varchar) as completed_at_source,
 
         ---------- numerics
         cast(priority_rank as integer) as priority_rank,
         cast(
             case
-                when completed_at >= created_at then {{ seconds_between('created_at', 'completed_at') }}
+                when derived_completed_at >= created_at then {{ seconds_between('created_at', 'derived_completed_at') }}
             end as double precision
         ) as seconds_to_complete,
         cast(
@@ -44,10 +66,10 @@ final as (
 
         ---------- timestamps
         cast(created_at as timestamptz) as created_at,
-        cast(completed_at as timestamptz) as completed_at,
+        cast(derived_completed_at as timestamptz) as completed_at,
         cast(updated_at as timestamptz) as updated_at
 
-    from follow_ups
+    from derived
 
 )
 

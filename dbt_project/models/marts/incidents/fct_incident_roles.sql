@@ -1,11 +1,11 @@
--- One row per assigned role of an incident (DESIGN §3): who held the lead, reporter and custom roles.
--- An unassigned role is no row (DESIGN §5). The assignee is identified by lower-cased email.
+-- One row per assigned role of an incident (docs/contract.md#marts): who held the lead, reporter and custom roles.
+-- An unassigned role is no row (docs/metrics.md#roles). The assignee is identified by lower-cased email.
 with
 
 role_assignments as (
 
     select * from {{ ref('stg_incidentio__incident_role_assignments') }}
-    where is_assigned
+    where deleted_at is null and is_assigned
 
 ),
 

@@ -1,4 +1,4 @@
--- One row per event of an incident, across the four tools, in time order (DESIGN §3, §5):
+-- One row per event of an incident, across the four tools, in time order (docs/metrics.md#timeline):
 --   incidentio  incident updates: status and severity changes;
 --   slack       people's messages and thread replies in the incident channel (a broadcast reply once;
 --               no joins, no bots);
@@ -7,9 +7,23 @@
 -- `detail` never holds Slack message text (it is not exported unless asked for).
 with
 
+people as (
+
+    select distinct person_email
+    from {{ ref('int_person_tool_accounts') }}
+    where is_person
+
+),
+
+-- An update's author is named only when a person of the organisation's directories.
 updates as (
 
-    select * from {{ ref('int_incident_updates_sequenced') }}
+    select
+        sequenced.*,
+        people.person_email as updater_person_email
+    from {{ ref('int_incident_updates_sequenced') }} as sequenced
+    left join people
+        on sequenced.updater_email = people.person_email
 
 ),
 
@@ -25,19 +39,10 @@ zoom_links as (
 
 ),
 
-zoom_participants as (
+-- Time in the call only (no waiting room, nothing deleted), with who each participant is.
+zoom_attendance as (
 
-    select * from {{ ref('stg_zoom__participants') }}
-
-),
-
-zoom_accounts as (
-
-    select
-        tool_user_id as zoom_user_id,
-        person_email
-    from {{ ref('int_person_tool_accounts') }}
-    where tool = 'zoom'
+    select * from {{ ref('int_zoom_call_attendance') }}
 
 ),
 
@@ -50,6 +55,7 @@ pagerduty_links as (
 log_entries as (
 
     select * from {{ ref('stg_pagerduty__log_entries') }}
+    where deleted_at is null
 
 ),
 
@@ -59,7 +65,7 @@ pagerduty_accounts as (
         tool_user_id as pagerduty_user_id,
         person_email
     from {{ ref('int_person_tool_accounts') }}
-    where tool = 'pagerduty'
+    where tool = 'pagerduty' and is_person
 
 ),
 
@@ -75,7 +81,8 @@ incidentio_events as (
             when is_severity_change then 'severity_change'
             else 'update'
         end as event_type,
-        updater_email as person_email,
+        updater_person_email as person_email,
+        false as is_external,
         case
             when is_status_change and is_severity_change
                 then
@@ -102,6 +109,7 @@ slack_events as (
         message_id as event_id,
         case when is_thread_reply then 'thread_reply' else 'message' end as event_type,
         person_email,
+        is_external,
         case
             when is_thread_broadcast then 'thread reply, also sent to the channel'
             when is_thread_reply then 'thread reply'
@@ -116,16 +124,16 @@ zoom_rows as (
 
     select
         zoom_links.incident_id,
-        zoom_participants.participant_join_id,
-        coalesce(zoom_participants.participant_email, zoom_accounts.person_email) as person_email,
-        zoom_participants.participant_name,
-        zoom_participants.joined_at,
-        zoom_participants.left_at
-    from zoom_participants
+        zoom_attendance.participant_join_id,
+        zoom_attendance.person_email,
+        zoom_attendance.is_external,
+        zoom_attendance.participant_name,
+        zoom_attendance.joined_at,
+        zoom_attendance.left_at,
+        zoom_attendance.is_leave_unknown
+    from zoom_attendance
     inner join zoom_links
-        on zoom_participants.meeting_uuid = zoom_links.meeting_uuid
-    left join zoom_accounts
-        on zoom_participants.zoom_user_id = zoom_accounts.zoom_user_id
+        on zoom_attendance.meeting_uuid = zoom_links.meeting_uuid
 
 ),
 
@@ -137,22 +145,25 @@ zoom_events as (
         participant_join_id || ':join' as event_id,
         'join' as event_type,
         person_email,
+        is_external,
         coalesce(participant_name, 'participant') || ' joined the call' as detail,
         joined_at as occurred_at
     from zoom_rows
 
     union all
 
+    -- A row with neither leave_time nor duration has no leave event.
     select
         incident_id,
         'zoom' as source,
         participant_join_id || ':leave' as event_id,
         'leave' as event_type,
         person_email,
+        is_external,
         coalesce(participant_name, 'participant') || ' left the call' as detail,
         left_at as occurred_at
     from zoom_rows
-    where left_at is not null
+    where not is_leave_unknown
 
 ),
 
@@ -164,8 +175,9 @@ pagerduty_events as (
         log_entries.log_entry_id as event_id,
         log_entries.log_entry_type as event_type,
         pagerduty_accounts.person_email,
+        false as is_external,
         coalesce(log_entries.summary, log_entries.log_entry_type)
-        || coalesce(' (' || log_entries.channel_type || ')', '') as detail,
+        || coalesce(' (' || coalesce(log_entries.notification_method, log_entries.channel_type) || ')', '') as detail,
         log_entries.created_at as occurred_at
     from log_entries
     inner join pagerduty_links
@@ -202,6 +214,11 @@ final as (
         cast(event_type as varchar) as event_type,
         cast(person_email as varchar) as person_email,
         cast(detail as varchar) as detail,
+
+        ---------- booleans
+        -- Someone outside the organisation's directories (a guest, a Slack Connect user, a dial-in):
+        -- shown here, never credited in per-person metrics; `person_email` is then null.
+        coalesce(is_external, false) as is_external,
 
         ---------- numerics
         cast(row_number() over (

@@ -1,10 +1,12 @@
--- One row per incident.io incident, every mode (DESIGN §3), with the ledger's timestamps and
--- durations (DESIGN §5) and its links to Slack, Zoom and PagerDuty (DESIGN §5b).
+-- One row per incident.io incident, every mode (docs/contract.md#marts), with the ledger's timestamps and
+-- durations (docs/metrics.md#incident-timestamps) and its links to Slack, Zoom and PagerDuty
+-- (docs/metrics.md#linking-the-tools).
 with
 
 incidents as (
 
     select * from {{ ref('stg_incidentio__incidents') }}
+    where deleted_at is null
 
 ),
 
@@ -14,9 +16,10 @@ timestamps as (
 
 ),
 
-resolution_from_updates as (
+-- reported_at and resolved_at have one definition, in int_incident_windows.
+ledger_times as (
 
-    select * from {{ ref('int_incident_resolution_from_updates') }}
+    select * from {{ ref('int_incident_windows') }}
 
 ),
 
@@ -29,6 +32,7 @@ pagerduty_links as (
 role_assignments as (
 
     select * from {{ ref('stg_incidentio__incident_role_assignments') }}
+    where deleted_at is null
 
 ),
 
@@ -60,16 +64,13 @@ joined as (
         incidents.severity_rank,
         incidents.incident_type,
         incidents.created_at,
-        -- DESIGN §5: "Reported at", else created_at.
-        coalesce(timestamps.reported_at, incidents.created_at) as reported_at,
+        -- docs/metrics.md#incident-timestamps; defined once, in int_incident_windows.
+        ledger_times.reported_at,
+        ledger_times.reported_at_source,
         timestamps.impact_started_at,
         timestamps.fixed_at,
-        -- DESIGN §5: "Resolved at", else the first update into status category learning or closed.
-        coalesce(timestamps.resolved_at, resolution_from_updates.resolved_by_update_at) as resolved_at,
-        case
-            when timestamps.resolved_at is not null then 'timestamp'
-            when resolution_from_updates.resolved_by_update_at is not null then 'status_update'
-        end as resolved_at_source,
+        ledger_times.resolved_at,
+        ledger_times.resolved_at_source,
         timestamps.closed_at,
         leads.lead_email,
         incidents.slack_channel_id,
@@ -79,8 +80,8 @@ joined as (
     from incidents
     left join timestamps
         on incidents.incident_id = timestamps.incident_id
-    left join resolution_from_updates
-        on incidents.incident_id = resolution_from_updates.incident_id
+    left join ledger_times
+        on incidents.incident_id = ledger_times.incident_id
     left join pagerduty_links
         on incidents.incident_id = pagerduty_links.incident_id
     left join leads
@@ -130,6 +131,7 @@ final as (
         cast(severity_name as varchar) as severity_name,
         cast(incident_type as varchar) as incident_type,
         cast(lead_email as varchar) as lead_email,
+        cast(reported_at_source as varchar) as reported_at_source,
         cast(resolved_at_source as varchar) as resolved_at_source,
         cast(pagerduty_link_source as varchar) as pagerduty_link_source,
 
@@ -139,12 +141,9 @@ final as (
         cast(time_to_mitigate_seconds as double precision) as time_to_mitigate_seconds,
 
         ---------- booleans
-        -- DESIGN §5: standard incidents that really happened. Retrospective, test and tutorial
-        -- incidents, and declined, merged, canceled or triage ones, are kept but not measured.
-        (
-            mode = 'standard'
-            and coalesce(status_category, '') not in ('declined', 'merged', 'canceled', 'triage')
-        ) as is_in_metrics,
+        -- docs/metrics.md#which-incidents-are-measured; the rule lives in macros/metrics_rules.sql.
+        {{ is_in_metrics('mode', 'status_category') }} as is_in_metrics,
+        {{ is_status_in_metrics('status_category') }} as is_status_in_metrics,
         (is_resolve_duration_invalid or is_mitigate_duration_invalid) as is_duration_invalid,
         is_resolve_duration_invalid,
         is_mitigate_duration_invalid,

@@ -10,6 +10,20 @@
 --                          never_acknowledged, computable
 --   slack_activity         no_slack_channel, no_slack_messages, computable
 --   zoom_participation     no_zoom_call, no_call_in_window, no_participant_data, computable
+-- Below the metrics (`coverage_kind` 'derived_field'), how often a value the marts need was derived
+-- because the record lacked it (from_source, derived, missing; `incident_count` then counts the
+-- field's records, `record_type` says which), by the month of the record's start:
+--   incident.reported_at                   incidents with is_in_metrics ("Reported at", else created_at)
+--   incident.resolved_at                   incidents with is_in_metrics ("Resolved at", else the update)
+--   pagerduty_incident.resolved_at         resolved PagerDuty incidents (resolved_at, else the resolve
+--                                          log entry, else last_status_change_at)
+--   pagerduty_incident.first_acknowledged_at  acknowledged PagerDuty incidents (log entry, else the
+--                                          record's acknowledgements[])
+--   zoom_participant.left_at               participant rows of incident calls (leave_time, else
+--                                          join_time + duration)
+--   follow_up.completed_at                 completed follow-ups (completed_at, else updated_at)
+-- and (`coverage_kind` 'unknown_value') Slack messages counted as content whose subtype is not in the
+-- seed slack_message_subtypes (known_subtype, unknown_subtype): a new subtype to look at.
 with
 
 incidents as (
@@ -195,15 +209,139 @@ statuses as (
 
 ),
 
+zoom_links as (
+
+    select distinct meeting_uuid from {{ ref('int_incident_zoom_instances') }}
+
+),
+
+derived_fields as (
+
+    select
+        'incident.reported_at' as metric_name,
+        'incident' as record_type,
+        month,
+        case when reported_at_source = 'created_at' then 'derived' else 'from_source' end as coverage_status
+    from incidents
+
+    union all
+
+    select
+        'incident.resolved_at' as metric_name,
+        'incident' as record_type,
+        month,
+        case resolved_at_source
+            when 'timestamp' then 'from_source'
+            when 'status_update' then 'derived'
+            else 'missing'
+        end as coverage_status
+    from incidents
+
+    union all
+
+    select
+        'pagerduty_incident.resolved_at' as metric_name,
+        'pagerduty_incident' as record_type,
+        {{ utc_month('created_at') }} as month,
+        case resolved_at_source
+            when 'resolved_at' then 'from_source'
+            when 'resolve_log_entry' then 'derived'
+            when 'last_status_change_at' then 'derived'
+            else 'missing'
+        end as coverage_status
+    from pagerduty_incidents
+    where status = 'resolved'
+
+    union all
+
+    select
+        'pagerduty_incident.first_acknowledged_at' as metric_name,
+        'pagerduty_incident' as record_type,
+        {{ utc_month('created_at') }} as month,
+        case first_acknowledged_at_source
+            when 'acknowledge_log_entry' then 'from_source'
+            else 'derived'
+        end as coverage_status
+    from pagerduty_incidents
+    where first_acknowledged_at is not null
+
+    union all
+
+    select
+        'zoom_participant.left_at' as metric_name,
+        'zoom_participant_row' as record_type,
+        {{ utc_month('attendance.joined_at') }} as month,
+        case attendance.left_at_source
+            when 'leave_time' then 'from_source'
+            when 'derived_from_duration' then 'derived'
+            else 'missing'
+        end as coverage_status
+    from {{ ref('int_zoom_call_attendance') }} as attendance
+    inner join zoom_links
+        on attendance.meeting_uuid = zoom_links.meeting_uuid
+
+    union all
+
+    select
+        'follow_up.completed_at' as metric_name,
+        'follow_up' as record_type,
+        {{ utc_month('created_at') }} as month,
+        case completed_at_source
+            when 'completed_at' then 'from_source'
+            when 'updated_at' then 'derived'
+            else 'missing'
+        end as coverage_status
+    from {{ ref('fct_follow_ups') }}
+    where status = 'completed'
+
+),
+
+unknown_values as (
+
+    select
+        'slack_message.subtype' as metric_name,
+        'slack_message' as record_type,
+        {{ utc_month('posted_at') }} as month,
+        case when is_unknown_subtype then 'unknown_subtype' else 'known_subtype' end as coverage_status
+    from {{ ref('int_slack_incident_messages') }}
+
+),
+
 counted as (
 
     select
         metric_name,
+        'metric' as coverage_kind,
+        'incident' as record_type,
         month,
         coverage_status,
         count(*) as incident_count
     from statuses
     group by metric_name, month, coverage_status
+
+    union all
+
+    select
+        metric_name,
+        'derived_field' as coverage_kind,
+        record_type,
+        month,
+        coverage_status,
+        count(*) as incident_count
+    from derived_fields
+    group by metric_name, record_type, month, coverage_status
+
+    union all
+
+    select
+        metric_name,
+        'unknown_value' as coverage_kind,
+        record_type,
+        month,
+        coverage_status,
+        count(*) as incident_count
+    from unknown_values
+    group by metric_name, record_type, month, coverage_status
 
 ),
 
@@ -213,7 +351,9 @@ final as (
         cast(metric_name as varchar) as metric_name,
         cast(month as date) as month,
         cast(coverage_status as varchar) as coverage_status,
-        coverage_status = 'computable' as is_computable,
+        cast(coverage_kind as varchar) as coverage_kind,
+        cast(record_type as varchar) as record_type,
+        coverage_status in ('computable', 'from_source', 'derived', 'known_subtype') as is_computable,
         cast(incident_count as integer) as incident_count,
         cast(sum(incident_count) over (partition by metric_name, month) as integer) as eligible_incident_count,
         cast(

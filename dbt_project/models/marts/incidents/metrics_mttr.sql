@@ -1,4 +1,4 @@
--- Mean time to resolve per month of `reported_at` (UTC) × severity (DESIGN §5): only incidents with
+-- Mean time to resolve per month of `reported_at` (UTC) × severity (docs/metrics.md#mttr): only incidents with
 -- `is_in_metrics`; mean, median and p90 side by side, over the non-null `time_to_resolve_seconds`
 -- (unresolved incidents and invalid durations have none). Incidents without a severity form their
 -- own group with `severity_name` null. Statistics are rounded to the microsecond, the precision of

@@ -1,4 +1,5 @@
--- One row per PagerDuty incident (DESIGN §3) with PagerDuty's own response measures (DESIGN §5):
+-- One row per PagerDuty incident (docs/contract.md#marts) with PagerDuty's own response measures
+-- (docs/metrics.md#pagerduty-response):
 -- time to the first acknowledgement (the earliest, even when acknowledged several times), time to
 -- resolve, escalations (escalate log entries, by timeout or by hand) and interruptions (push, phone
 -- or SMS notifications, one per user per 60 s), and the incident.io incident that links to it.
@@ -7,6 +8,7 @@ with
 pagerduty_incidents as (
 
     select * from {{ ref('stg_pagerduty__incidents') }}
+    where deleted_at is null
 
 ),
 
@@ -19,12 +21,24 @@ acknowledgements as (
 log_entries as (
 
     select * from {{ ref('stg_pagerduty__log_entries') }}
+    where deleted_at is null
 
 ),
 
 interruptions as (
 
     select * from {{ ref('int_pagerduty_interruptions') }}
+
+),
+
+record_acknowledgements as (
+
+    select
+        pagerduty_incident_id,
+        min(acknowledged_at) as first_acknowledged_at
+    from {{ ref('stg_pagerduty__incident_acknowledgements') }}
+    where deleted_at is null
+    group by pagerduty_incident_id
 
 ),
 
@@ -52,6 +66,7 @@ log_entry_summary as (
         pagerduty_incident_id,
         sum(case when log_entry_type = 'escalate_log_entry' then 1 else 0 end) as escalation_count,
         sum(case when log_entry_type = 'notify_log_entry' then 1 else 0 end) as notification_count,
+        max(case when log_entry_type = 'resolve_log_entry' then created_at end) as resolved_by_log_entry_at,
         count(*) as log_entry_count
     from log_entries
     group by pagerduty_incident_id
@@ -69,11 +84,60 @@ interruption_summary as (
 
 ),
 
+-- Derived when the record lacks them (counted in metrics_data_coverage):
+--   resolved_at: the record's `resolved_at`; else, for a resolved incident, its (last) resolve log
+--     entry; else its `last_status_change_at` (the change into resolved);
+--   first_acknowledged_at: the earliest acknowledge log entry; else the earliest `acknowledgements[].at`
+--     of the record (PagerDuty keeps that array only while the incident is acknowledged).
+derived as (
+
+    select
+        pagerduty_incidents.pagerduty_incident_id,
+        case
+            when pagerduty_incidents.resolved_at is not null then pagerduty_incidents.resolved_at
+            when pagerduty_incidents.status <> 'resolved' then null
+            else coalesce(log_entry_summary.resolved_by_log_entry_at, pagerduty_incidents.last_status_change_at)
+        end as resolved_at,
+        case
+            when pagerduty_incidents.resolved_at is not null then 'resolved_at'
+            when pagerduty_incidents.status <> 'resolved' then null
+            when log_entry_summary.resolved_by_log_entry_at is not null then 'resolve_log_entry'
+            when pagerduty_incidents.last_status_change_at is not null then 'last_status_change_at'
+        end as resolved_at_source,
+        coalesce(
+            acknowledgement_summary.first_acknowledged_at, record_acknowledgements.first_acknowledged_at
+        ) as first_acknowledged_at,
+        case
+            when acknowledgement_summary.first_acknowledged_at is not null then 'acknowledge_log_entry'
+            when record_acknowledgements.first_acknowledged_at is not null then 'acknowledgements'
+        end as first_acknowledged_at_source
+    from pagerduty_incidents
+    left join acknowledgement_summary
+        on pagerduty_incidents.pagerduty_incident_id = acknowledgement_summary.pagerduty_incident_id
+    left join log_entry_summary
+        on pagerduty_incidents.pagerduty_incident_id = log_entry_summary.pagerduty_incident_id
+    left join record_acknowledgements
+        on pagerduty_incidents.pagerduty_incident_id = record_acknowledgements.pagerduty_incident_id
+
+),
+
 joined as (
 
     select
-        pagerduty_incidents.*,
-        acknowledgement_summary.first_acknowledged_at,
+        pagerduty_incidents.pagerduty_incident_id,
+        pagerduty_incidents.service_id,
+        pagerduty_incidents.title,
+        pagerduty_incidents.status,
+        pagerduty_incidents.service_name,
+        pagerduty_incidents.urgency,
+        pagerduty_incidents.priority_name,
+        pagerduty_incidents.escalation_policy_name,
+        pagerduty_incidents.incident_number,
+        pagerduty_incidents.created_at,
+        derived.resolved_at,
+        derived.resolved_at_source,
+        derived.first_acknowledged_at,
+        derived.first_acknowledged_at_source,
         coalesce(acknowledgement_summary.acknowledgement_count, 0) as acknowledgement_count,
         coalesce(acknowledgement_summary.acknowledging_user_count, 0) as acknowledging_user_count,
         coalesce(log_entry_summary.escalation_count, 0) as escalation_count,
@@ -83,11 +147,13 @@ joined as (
         coalesce(interruption_summary.sleep_hour_interruption_count, 0) as sleep_hour_interruption_count,
         incident_links.incident_id,
         coalesce(incident_links.linked_incident_count, 0) as linked_incident_count,
-        {{ seconds_between('pagerduty_incidents.created_at', 'acknowledgement_summary.first_acknowledged_at') }}
+        {{ seconds_between('pagerduty_incidents.created_at', 'derived.first_acknowledged_at') }}
             as raw_seconds_to_first_ack,
-        {{ seconds_between('pagerduty_incidents.created_at', 'pagerduty_incidents.resolved_at') }}
+        {{ seconds_between('pagerduty_incidents.created_at', 'derived.resolved_at') }}
             as raw_seconds_to_resolve
     from pagerduty_incidents
+    inner join derived
+        on pagerduty_incidents.pagerduty_incident_id = derived.pagerduty_incident_id
     left join acknowledgement_summary
         on pagerduty_incidents.pagerduty_incident_id = acknowledgement_summary.pagerduty_incident_id
     left join log_entry_summary
@@ -114,6 +180,8 @@ final as (
         cast(urgency as varchar) as urgency,
         cast(priority_name as varchar) as priority_name,
         cast(escalation_policy_name as varchar) as escalation_policy_name,
+        cast(resolved_at_source as varchar) as resolved_at_source,
+        cast(first_acknowledged_at_source as varchar) as first_acknowledged_at_source,
 
         ---------- numerics
         cast(incident_number as bigint) as incident_number,

@@ -1,7 +1,7 @@
 -- MTTA and MTTR of PagerDuty incidents per month of `created_at` (UTC) × service × urgency, by
--- PagerDuty's own definitions (DESIGN §5): time to the first acknowledgement and time to resolve,
--- each as mean, median (with its distribution-free 95% confidence interval) and p90 over the
--- incidents that have one. Every PagerDuty incident counts, linked to incident.io or not.
+-- PagerDuty's own definitions (docs/metrics.md#pagerduty-response): time to the first acknowledgement
+-- and time to resolve, each as mean, median (with its distribution-free 95% confidence interval) and
+-- p90 over the incidents that have one. Every PagerDuty incident counts, linked to incident.io or not.
 with
 
 pagerduty_incidents as (

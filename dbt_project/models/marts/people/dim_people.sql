@@ -1,5 +1,5 @@
 -- One row per person, identified by lower-cased email across incident.io, Slack, Zoom and PagerDuty
--- (DESIGN §3, §5), with their id in each tool. Former employees (inactive in incident.io, deleted in
+-- (docs/metrics.md#people), with their id in each tool. Former employees (inactive in incident.io, deleted in
 -- Slack) stay: their past messages and roles still belong to them.
 with
 

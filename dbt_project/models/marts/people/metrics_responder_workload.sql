@@ -1,4 +1,4 @@
--- Responder workload per person × ISO week (Monday, UTC) (DESIGN §3, §5):
+-- Responder workload per person × ISO week (Monday, UTC) (docs/metrics.md#workload):
 --   incident_count         incident.io incidents the person was active in that week (a message, an
 --                          update, an acknowledgement of the linked page, or time in the call);
 --   slack_message_count    their messages and thread replies in incident channels (no joins, no bots);

@@ -37,6 +37,7 @@ renamed as (
         cast({{ json_text('_record', 'completed_at') }} as timestamptz) as completed_at,
         cast({{ json_text('_record', 'created_at') }} as timestamptz) as created_at,
         coalesce(updated_at, cast({{ json_text('_record', 'updated_at') }} as timestamptz)) as updated_at,
+        {{ source_deleted_at(source('incidentio', 'incidentio_follow_ups')) }} as deleted_at,
         _synced_at
 
     from source

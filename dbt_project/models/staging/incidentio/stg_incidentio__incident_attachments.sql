@@ -23,6 +23,7 @@ renamed as (
         {{ json_text('_record', 'resource.title') }} as resource_title,
 
         ---------- timestamps
+        {{ source_deleted_at(source('incidentio', 'incidentio_incident_attachments')) }} as deleted_at,
         _synced_at
 
     from source

@@ -12,6 +12,7 @@ entries as (
 
     select
         source.id as incident_id,
+        {{ source_deleted_at(source('incidentio', 'incidentio_incidents')) }} as deleted_at,
         custom_field_entry.element as entry,
         custom_field_entry.element_index as entry_index
     from source
@@ -23,6 +24,7 @@ entry_values as (
 
     select
         entries.incident_id,
+        entries.deleted_at,
         entries.entry,
         entries.entry_index,
         entry_value.element as value,
@@ -55,7 +57,11 @@ renamed as (
         ---------- numerics
         cast({{ json_text('value', 'value_numeric') }} as double precision) as value_numeric,
         entry_index,
-        value_index
+        value_index,
+
+        ---------- timestamps
+        -- The incident's deletion at the source (the values go with it).
+        deleted_at
 
     from entry_values
 

@@ -12,6 +12,7 @@ role_assignments as (
 
     select
         source.id as incident_id,
+        {{ source_deleted_at(source('incidentio', 'incidentio_incidents')) }} as deleted_at,
         role_assignment.element,
         role_assignment.element_index
     from source
@@ -40,7 +41,11 @@ renamed as (
         element_index,
 
         ---------- booleans
-        {{ json_text('element', 'assignee.id') }} is not null as is_assigned
+        {{ json_text('element', 'assignee.id') }} is not null as is_assigned,
+
+        ---------- timestamps
+        -- The incident's deletion at the source (its role assignments go with it).
+        deleted_at
 
     from role_assignments
 

@@ -14,6 +14,7 @@ timestamp_values as (
 
     select
         source.id as incident_id,
+        {{ source_deleted_at(source('incidentio', 'incidentio_incidents')) }} as deleted_at,
         timestamp_value.element,
         timestamp_value.element_index
     from source
@@ -37,7 +38,9 @@ renamed as (
         element_index,
 
         ---------- timestamps
-        cast({{ json_text('element', 'value.value') }} as timestamptz) as timestamp_value
+        cast({{ json_text('element', 'value.value') }} as timestamptz) as timestamp_value,
+        -- The incident's deletion at the source.
+        deleted_at
 
     from timestamp_values
 

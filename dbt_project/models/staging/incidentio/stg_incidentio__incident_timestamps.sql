@@ -21,6 +21,7 @@ renamed as (
         cast({{ json_text('_record', 'rank') }} as integer) as timestamp_rank,
 
         ---------- timestamps
+        {{ source_deleted_at(source('incidentio', 'incidentio_incident_timestamps')) }} as deleted_at,
         _synced_at
 
     from source

@@ -29,6 +29,7 @@ renamed as (
 
         ---------- timestamps
         created_at,
+        {{ source_deleted_at(source('incidentio', 'incidentio_incident_updates')) }} as deleted_at,
         _synced_at
 
     from source

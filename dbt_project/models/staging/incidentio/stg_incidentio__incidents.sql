@@ -19,7 +19,9 @@ renamed as (
         {{ json_text('_record', 'incident_type.id') }} as incident_type_id,
         {{ empty_to_null(json_text('_record', 'slack_channel_id')) }} as slack_channel_id,
         {{ empty_to_null(json_text('_record', 'slack_team_id')) }} as slack_team_id,
-        {{ regex_capture(json_text('_record', 'call_url'), '/j/([0-9]+)') }} as zoom_meeting_id,
+        -- The Zoom meeting id of `call_url`, parsed once, by the connector, into a typed raw column
+        -- (pipelines/connectors/zoom.py): the Zoom sync and the models read the same value.
+        zoom_meeting_id,
         {{ json_text('_record', 'creator.user.id') }} as creator_user_id,
 
         ---------- strings
@@ -51,7 +53,11 @@ renamed as (
 
         ---------- timestamps
         cast({{ json_text('_record', 'created_at') }} as timestamptz) as created_at,
+        -- IncidentV2 lists a top-level `reported_at` among its required fields (not in its properties);
+        -- kept when sent, as the second choice after the "Reported at" timestamp value.
+        cast({{ json_text('_record', 'reported_at') }} as timestamptz) as record_reported_at,
         cast({{ json_text('_record', 'updated_at') }} as timestamptz) as updated_at,
+        {{ source_deleted_at(source('incidentio', 'incidentio_incidents')) }} as deleted_at,
         _synced_at
 
     from source

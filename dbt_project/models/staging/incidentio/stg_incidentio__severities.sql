@@ -23,6 +23,7 @@ renamed as (
         ---------- timestamps
         cast({{ json_text('_record', 'created_at') }} as timestamptz) as created_at,
         cast({{ json_text('_record', 'updated_at') }} as timestamptz) as updated_at,
+        {{ source_deleted_at(source('incidentio', 'incidentio_severities')) }} as deleted_at,
         _synced_at
 
     from source

@@ -25,6 +25,7 @@ renamed as (
         coalesce(cast({{ json_text('_record', 'is_active') }} as boolean), true) as is_active,
 
         ---------- timestamps
+        {{ source_deleted_at(source('incidentio', 'incidentio_users')) }} as deleted_at,
         _synced_at
 
     from source

@@ -38,6 +38,7 @@ renamed as (
         updated_at,
         cast({{ json_text('_record', 'resolved_at') }} as timestamptz) as resolved_at,
         cast({{ json_text('_record', 'last_status_change_at') }} as timestamptz) as last_status_change_at,
+        {{ source_deleted_at(source('pagerduty', 'pagerduty_incidents')) }} as deleted_at,
         _synced_at
 
     from source

@@ -25,6 +25,29 @@ renamed as (
         end as log_entry_type,
         {{ json_text('_record', 'summary') }} as summary,
         {{ json_text('_record', 'channel.type') }} as channel_type,
+        -- How a notify entry reached the user. Real payloads carry it in `channel.notification.type`
+        -- ('sms_notification', 'phone_notification', 'push_notification', 'email_notification') with
+        -- `channel.type` 'auto'; some put `notification` at the top level; older payloads and
+        -- clients have the method in `channel.type` itself ('sms', 'phone', 'push_notification',
+        -- 'email'). The first present wins, with the '_notification' suffix dropped: 'sms', 'phone',
+        -- 'push', 'email' (or whatever new method the API adds). Null on other entry types.
+        case
+            when {{ json_text('_record', 'type') }} = 'notify_log_entry'
+                then {{ regex_replace(
+                    "lower(coalesce("
+                    ~ json_text('_record', 'channel.notification.type') ~ ", "
+                    ~ json_text('_record', 'notification.type') ~ ", "
+                    ~ json_text('_record', 'channel.type') ~ "))",
+                    '_notification$', ''
+                ) }}
+        end as notification_method,
+        case
+            when {{ json_text('_record', 'type') }} <> 'notify_log_entry' then null
+            when {{ json_text('_record', 'channel.notification.type') }} is not null then 'channel.notification.type'
+            when {{ json_text('_record', 'notification.type') }} is not null then 'notification.type'
+            when {{ json_text('_record', 'channel.type') }} is not null then 'channel.type'
+        end as notification_method_field,
+        {{ json_text('_record', 'channel.notification.status') }} as notification_status,
         {{ json_text('_record', 'agent.type') }} as agent_type,
         {{ json_text('_record', 'agent.summary') }} as agent_name,
         {{ json_text('_record', 'user.summary') }} as notified_user_name,
@@ -32,6 +55,7 @@ renamed as (
 
         ---------- timestamps
         created_at,
+        {{ source_deleted_at(source('pagerduty', 'pagerduty_log_entries')) }} as deleted_at,
         _synced_at
 
     from source

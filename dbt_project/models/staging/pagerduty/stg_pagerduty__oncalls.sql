@@ -30,6 +30,7 @@ renamed as (
         ---------- timestamps
         start_at as started_at,
         end_at as ended_at,
+        {{ source_deleted_at(source('pagerduty', 'pagerduty_oncalls')) }} as deleted_at,
         _synced_at
 
     from source

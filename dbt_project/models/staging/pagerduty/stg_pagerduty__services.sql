@@ -30,6 +30,7 @@ renamed as (
         ---------- timestamps
         cast({{ json_text('_record', 'created_at') }} as timestamptz) as created_at,
         cast({{ json_text('_record', 'last_incident_timestamp') }} as timestamptz) as last_incident_at,
+        {{ source_deleted_at(source('pagerduty', 'pagerduty_services')) }} as deleted_at,
         _synced_at
 
     from source

@@ -22,6 +22,7 @@ renamed as (
         {{ json_text('_record', 'html_url') }} as html_url,
 
         ---------- timestamps
+        {{ source_deleted_at(source('pagerduty', 'pagerduty_users')) }} as deleted_at,
         _synced_at
 
     from source

@@ -28,6 +28,7 @@ renamed as (
             created_at,
             {{ epoch_seconds_to_timestamp(json_text('_record', 'created')) }}
         ) as created_at,
+        {{ source_deleted_at(source('slack', 'slack_channels')) }} as deleted_at,
         _synced_at
 
     from source

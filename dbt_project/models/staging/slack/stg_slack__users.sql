@@ -36,9 +36,13 @@ renamed as (
         coalesce(cast({{ json_text('_record', 'deleted') }} as boolean), false) as is_deleted,
         coalesce(cast({{ json_text('_record', 'is_app_user') }} as boolean), false) as is_app_user,
         coalesce(cast({{ json_text('_record', 'is_restricted') }} as boolean), false) as is_restricted,
+        coalesce(cast({{ json_text('_record', 'is_ultra_restricted') }} as boolean), false) as is_ultra_restricted,
+        -- A user of another organisation seen through a shared (Slack Connect) channel.
+        coalesce(cast({{ json_text('_record', 'is_stranger') }} as boolean), false) as is_stranger,
 
         ---------- timestamps
         {{ epoch_seconds_to_timestamp(json_text('_record', 'updated')) }} as updated_at,
+        {{ source_deleted_at(source('slack', 'slack_users')) }} as deleted_at,
         _synced_at
 
     from source

@@ -16,6 +16,7 @@ renamed as (
 
         ---------- timestamps
         coalesce(start_time, cast({{ json_text('_record', 'start_time') }} as timestamptz)) as started_at,
+        {{ source_deleted_at(source('zoom', 'zoom_meeting_instances')) }} as deleted_at,
         _synced_at
 
     from source

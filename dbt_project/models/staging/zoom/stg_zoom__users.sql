@@ -36,6 +36,7 @@ renamed as (
         ---------- timestamps
         cast({{ json_text('_record', 'created_at') }} as timestamptz) as created_at,
         cast({{ json_text('_record', 'last_login_time') }} as timestamptz) as last_login_at,
+        {{ source_deleted_at(source('zoom', 'zoom_users')) }} as deleted_at,
         _synced_at
 
     from source

@@ -1,6 +1,6 @@
 """Time how long each page of a running dashboard takes to render in headless Chromium.
 
-    python -m dashboards.measure_render http://127.0.0.1:8501 [--repeat 2] [--json]
+    python -m bench.measure_render http://127.0.0.1:8501 [--repeat 2] [--json]
 
 For every page of the navigation, a fresh browser tab (so a fresh Streamlit session) opens the page's URL;
 the clock stops when Streamlit has finished: the script run is over (`data-test-script-state` is

@@ -1,0 +1,80 @@
+"""What the CLI shows on stderr while a job runs: rows landing per source, dbt models built, and one
+line per finished step. The assets report through `pipelines.lib.progress`, which knows no terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from pipelines.lib.progress import set_progress_listener
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress_display() -> Iterator[None]:
+    """Listen to the assets' progress events while the block runs."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+
+    def finish_dbt() -> None:
+        if "dbt" in tasks:
+            progress.remove_task(tasks.pop("dbt"))
+            progress.console.print(f"[green]✓[/] dbt build: {counts['dbt']} models built, tests passed")
+
+    def listener(event: str, fields: dict[str, Any]) -> None:
+        if event == "rows":
+            source = fields["source"]
+            counts[source] = counts.get(source, 0) + fields["rows"]
+            if source not in tasks:
+                tasks[source] = progress.add_task(source)
+            progress.update(tasks[source], description=f"sync {source}: {counts[source]:,} records")
+        elif event == "source_done":
+            summary = fields["summary"]
+            if summary.source in tasks:
+                progress.remove_task(tasks.pop(summary.source))
+            if summary.status == "ok":
+                progress.console.print(f"[green]✓[/] {summary.line()}")
+            elif summary.status != "stopped":  # a stopped run says so once, at the end
+                progress.console.print(f"✗ {summary.line()}")
+        elif event == "dbt_start":
+            tasks["dbt"] = progress.add_task("dbt build")
+            counts["dbt"] = 0
+        elif event == "dbt_model" and "dbt" in tasks:
+            counts["dbt"] += 1
+            progress.update(tasks["dbt"], description=f"dbt build: {counts['dbt']} models built")
+        elif event == "published":
+            finish_dbt()
+            progress.console.print(f"[green]✓[/] dashboard snapshot published: {fields['path']}")
+        elif event == "exported_postgres":
+            progress.console.print(
+                f"[green]✓[/] postgres: {fields['tables']} tables, {fields['rows']:,} rows loaded into "
+                f"{fields['target']}"
+            )
+        elif event == "exported":
+            finish_dbt()
+            snapshot = fields.get("snapshot")
+            restated = (
+                f" (snapshot {snapshot}, {fields.get('restated', 0)} restated values)" if snapshot else ""
+            )
+            progress.console.print(
+                f"[green]✓[/] export: {fields['models']} models written to {fields['dest']}{restated}"
+            )
+
+    set_progress_listener(listener)
+    try:
+        with progress:
+            yield
+    finally:
+        set_progress_listener(None)

@@ -1,0 +1,1 @@
+"""How the assets run: named selections, the jobs built from them, their schedules and run config."""

@@ -1,0 +1,40 @@
+"""The jobs, one per thing a user or a schedule runs, each built from the named selections.
+
+The CLI runs these same jobs (`incident-lake sync` runs `sync`, `run` runs `hourly_run`), so a command
+and its schedule can never select different assets.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.defs.runs import selections
+
+sync_job = dg.define_asset_job(
+    "sync", selection=selections.RAW, description="Pull the configured sources into raw.*."
+)
+build_job = dg.define_asset_job(
+    "build",
+    selection=selections.BUILD,
+    description="dbt build (models and tests), then publish the dashboard snapshot.",
+)
+export_files_job = dg.define_asset_job(
+    "export_files", selection=selections.FILE_EXPORT, description="Write the marts as Parquet or CSV."
+)
+load_postgres_job = dg.define_asset_job(
+    "load_postgres",
+    selection=selections.POSTGRES_LOAD,
+    description="Load raw.* and marts.* into Postgres (INCIDENT_LAKE_POSTGRES_DSN).",
+)
+hourly_run_job = dg.define_asset_job(
+    "hourly_run",
+    selection=selections.HOURLY_RUN,
+    description="sync → dbt build → publish → file export: the hourly schedule and `incident-lake run`.",
+)
+daily_export_job = dg.define_asset_job(
+    "daily_export",
+    selection=selections.FILE_EXPORT,
+    description="A dated export snapshot with the restatements since the previous one.",
+)
+
+JOBS = [sync_job, build_job, export_files_job, load_postgres_job, hourly_run_job, daily_export_job]
