@@ -7,10 +7,8 @@ environment, and from there into resources through `EnvVar`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import subprocess
 import sys
 import time
 
@@ -186,7 +184,10 @@ def sandbox(host: str, port: int, size: str, seed: int, faults: str | None) -> N
     """Serve the four simulated APIs and print the env vars that point the pipeline at them."""
     from pipelines.sandbox.server import run_sandbox
 
-    run_sandbox(host=host, port=port, size=size, seed=seed, faults=faults, print_fn=click.echo)
+    try:
+        run_sandbox(host=host, port=port, size=size, seed=seed, faults=faults, print_fn=click.echo)
+    except (ValueError, RuntimeError) as error:  # a bad --faults spec, a port already taken
+        raise CliError(str(error)) from None
 
 
 @main.command()
@@ -205,8 +206,11 @@ def _serve_dashboard(port: int) -> None:
     ]  # fmt: skip
     env = {**os.environ, "INCIDENT_LAKE_PUBLISHED_DB": str(settings.published_path)}
     console.print(f"dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)")
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(command, env=env, check=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become the Streamlit server rather than wait on a child: a SIGTERM (systemd, a container stop)
+    # then reaches the server itself and never leaves it running on the port.
+    os.execve(sys.executable, command, env)
 
 
 @main.command()

@@ -47,7 +47,8 @@ def run_job(job_name: str, run_config: Any = None, *, only: Any = None) -> None:
     quiet = contextlib.ExitStack()
     if not verbose:
         quiet.enter_context(contextlib.redirect_stdout(io.StringIO()))
-        logging.disable(logging.WARNING)
+        # The step's error becomes the one line below; the sources' own log lines show with --verbose.
+        logging.disable(logging.CRITICAL)
     try:
         with quiet, progress_display():
             result = job.execute_in_process(

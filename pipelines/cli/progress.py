@@ -44,10 +44,9 @@ def progress_display() -> Iterator[None]:
             summary = fields["summary"]
             if summary.source in tasks:
                 progress.remove_task(tasks.pop(summary.source))
+            # A source that did not end `ok` is named once, in the command's closing error line.
             if summary.status == "ok":
                 progress.console.print(f"[green]✓[/] {summary.line()}")
-            elif summary.status != "stopped":  # a stopped run says so once, at the end
-                progress.console.print(f"✗ {summary.line()}")
         elif event == "dbt_start":
             tasks["dbt"] = progress.add_task("dbt build")
             counts["dbt"] = 0
@@ -65,9 +64,12 @@ def progress_display() -> Iterator[None]:
         elif event == "exported":
             finish_dbt()
             snapshot = fields.get("snapshot")
-            restated = (
-                f" (snapshot {snapshot}, {fields.get('restated', 0)} restated values)" if snapshot else ""
-            )
+            if not snapshot:
+                restated = ""
+            elif fields.get("not_compared"):
+                restated = f" (snapshot {snapshot}, not compared: {fields['not_compared']})"
+            else:
+                restated = f" (snapshot {snapshot}, {fields.get('restated', 0)} restated values)"
             progress.console.print(
                 f"[green]✓[/] export: {fields['models']} models written to {fields['dest']}{restated}"
             )

@@ -18,7 +18,7 @@ import httpx
 
 from pipelines.connectors.common import ApiTotal, Batch, parse_time, shape_records
 from pipelines.connectors.http import ApiError, HttpClient, RequestStats, retry_after_seconds
-from pipelines.connectors.pagination import OffsetCapReached, OffsetPaginator, paginate
+from pipelines.connectors.pagination import ListingStopped, OffsetCapReached, OffsetPaginator, paginate
 from pipelines.connectors.ratelimit import ApiBudget
 from pipelines.connectors.stopping import StopSignal
 from pipelines.connectors.workers import DaemonPool
@@ -83,8 +83,9 @@ class PagerDutyConnector:
 
     def _window_records(
         self, path: str, key: str, since: datetime, until: datetime, params: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        """All records of one window, and the window's `total` as the API reported it on the first page.
+    ) -> tuple[list[dict[str, Any]], int | None, ListingStopped | None]:
+        """The records of one window, the window's `total` as the API reported it on the first page, and
+        the `ListingStopped` that cut the window short (its records up to there are kept), if any.
 
         A window holding more than the offset cap lets through is split: at once when the first page's
         `total` says so (into as many parts as needed), else when paging reaches the cap (halved). Paging
@@ -104,16 +105,21 @@ class PagerDutyConnector:
                         parts = math.ceil(total / (OFFSET_CAP * SPLIT_FILL))
                         raise OffsetCapReached(0)
                 records.extend(page_records)
+        except ListingStopped as stopped:
+            return records, total, stopped
         except OffsetCapReached:
             step = (until - since) / parts
             if step < timedelta(seconds=1):
                 raise
             bounds = [since + step * k for k in range(parts)] + [until]
             split: list[dict[str, Any]] = []
+            first_stop: ListingStopped | None = None
             for lo, hi in itertools.pairwise(bounds):
-                split.extend(self._window_records(path, key, lo, hi, params)[0])
-            return split, total
-        return records, total
+                part, _, part_stop = self._window_records(path, key, lo, hi, params)
+                split.extend(part)
+                first_stop = first_stop or part_stop
+            return split, total, first_stop
+        return records, total, None
 
     def _windows(
         self,
@@ -126,13 +132,21 @@ class PagerDutyConnector:
         """Records of each window in turn; the windows' totals add up to the records created in
         [start, end), recorded for the totals check."""
         totals: list[int | None] = []
+        stops: list[ListingStopped] = []
         with DaemonPool(self.concurrency, "pagerduty") as pool:
-            for records, total in pool.map(
+            for records, total, stopped in pool.map(
                 lambda w: self._window_records(path, key, w[0], w[1], params),
                 time_windows(start, end, self.window),
             ):
                 totals.append(total)
-                yield records
+                if stopped is not None:
+                    stops.append(stopped)
+                yield records  # a stopped window's pages read before the stop are kept
+        if stops:
+            # After every other window: one window that does not end must not cost the others.
+            raise ListingStopped(
+                self.client.source, path, None, f"{len(stops)} of {len(totals)} time windows: {stops[0]}"
+            )
         if totals and all(t is not None for t in totals):
             self.totals.append(
                 ApiTotal(key, "created_at", start, end, sum(t for t in totals if t is not None))
@@ -189,7 +203,7 @@ class PagerDutyConnector:
         """On-call shifts overlapping [start, end): one listing (a year is ~100 shifts per policy and level;
         halved like the others if it ever passes the offset cap). Time windows would read every shift
         that crosses a window edge twice."""
-        records, _ = self._window_records("/oncalls", "oncalls", start, end, {"time_zone": "UTC"})
+        records, _, stopped = self._window_records("/oncalls", "oncalls", start, end, {"time_zone": "UTC"})
         yield shape_records(
             ONCALLS,
             records,
@@ -203,6 +217,8 @@ class PagerDutyConnector:
             },
             id_of=_oncall_id,
         )
+        if stopped is not None:
+            raise stopped
 
     def log_entries(self, start: datetime, end: datetime) -> Iterator[Batch]:
         """Account-wide log entries by time window: one request per 100 entries, not one per incident."""

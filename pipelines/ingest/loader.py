@@ -72,7 +72,12 @@ class SourceSummary:
         if self.rejected:
             text += f", {self.rejected} rejected (see meta.rejected_records)"
         if self.skipped:
-            text += f", skipped {', '.join(sorted(self.skipped))} (see meta.skipped_entities)"
+            # The API's own words for the first, so a missing scope or feature is named on the line.
+            first = min(self.skipped)
+            text += (
+                f", skipped {', '.join(sorted(self.skipped))} (see meta.skipped_entities; "
+                f"{first}: {self.skipped[first]})"
+            )
         if self.stopped_listings and not self.error:
             text += f", {len(self.stopped_listings)} listing(s) stopped: {self.stopped_listings[0]}"
         return text + (f": {self.error}" if self.error else "")

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pipelines.connectors.stopping import Stopped, StopSignal
@@ -136,6 +136,7 @@ def run_sync(
             for source, loader in loaders.items():
                 if not loader.done.is_set():  # still stuck after the grace period: abandoned
                     loader.summary.status, loader.summary.error = "stopped", stop.reason
+                    loader.summary.seconds = (datetime.now(UTC) - started).total_seconds()
                     log.warning("%s: abandoned while stopping", source)
                 _record_run(writer, loader.summary, started, full_refresh)
     except RuntimeError as error:  # the background writer failed: what came after was not committed
@@ -165,7 +166,9 @@ def _wait(done: list[threading.Event], stop: StopSignal | None, deadline: float 
 
 
 def _record_run(writer: RawWriter, summary: SourceSummary, started: datetime, full_refresh: bool) -> None:
+    # The sources start together but end on their own: each run ends `summary.seconds` after the start.
+    finished = started + timedelta(seconds=summary.seconds)
     try:
-        writer.record_run(summary.source, started, summary.status, full_refresh, summary.as_dict())
+        writer.record_run(summary.source, started, finished, summary.status, full_refresh, summary.as_dict())
     except RuntimeError as error:  # the warehouse write failed: the summary already says so
         log.warning("%s: sync run not recorded: %s", summary.source, error)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -490,12 +490,19 @@ class RawWriter:
         self._enqueue(_Statement("DELETE FROM meta.sync_cursors WHERE source = ?", [source]))
 
     def record_run(
-        self, source: str, started_at: datetime, status: str, full_refresh: bool, summary: dict[str, Any]
+        self,
+        source: str,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        full_refresh: bool,
+        summary: dict[str, Any],
     ) -> None:
+        """One row of `meta.sync_runs`: a source's sync, from its start to its own end."""
         self._enqueue(
             _Statement(
                 "INSERT OR REPLACE INTO meta.sync_runs VALUES (?, ?, ?, ?, ?, ?::JSON)",
-                [source, started_at, datetime.now(UTC), status, full_refresh, orjson.dumps(summary).decode()],
+                [source, started_at, finished_at, status, full_refresh, orjson.dumps(summary).decode()],
             )
         )
 

@@ -4,10 +4,6 @@ so test modules import it by a name no other test folder uses."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +17,8 @@ from pipelines.ingest.sources import SOURCES
 from pipelines.ingest.sync import run_sync
 from pipelines.settings import Settings
 from pipelines.warehouse.raw_writer import RawWriter, connect_warehouse
+from tests.dbt_runner import dbt_build as run_dbt_build
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # A stuck listing must end long before this (the case was seen looping > 1,000 requests in 90 s).
 SYNC_TIMEOUT_SECONDS = 120.0
 
@@ -64,38 +59,6 @@ def sync_all(env: dict[str, str], warehouse: Path) -> tuple[dict[str, SourceSumm
 
 
 def dbt_build(workdir: Path, warehouse: Path) -> tuple[int, str, dict[str, Any]]:
-    """`dbt build` in a subprocess (dbt-duckdb holds the file open in the process that ran it), with
-    its target and logs in `workdir`, never in dbt_project/."""
-    target = workdir / "target"
-    env = {
-        **os.environ,
-        "INCIDENT_LAKE_DB": str(warehouse),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from dbt.cli.main import cli; cli()",
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(workdir / "logs"),
-            "--no-partial-parse",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    results_file = target / "run_results.json"
-    results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
-    return completed.returncode, completed.stdout + completed.stderr, results
+    """`dbt build` on the case warehouse, with its target and logs in `workdir`."""
+    run = run_dbt_build(workdir, {"INCIDENT_LAKE_DB": str(warehouse)})
+    return run.returncode, run.output, run.results

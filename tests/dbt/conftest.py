@@ -13,9 +13,6 @@ This folder has no __init__.py on purpose: a package named `tests.dbt`/`dbt` nex
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +23,7 @@ import pytest
 
 from pipelines.connectors.zoom import zoom_meeting_id
 from pipelines.warehouse.raw_tables import RAW_TABLES, RAW_TABLES_BY_NAME
+from tests.dbt_runner import dbt_build as run_dbt_build
 
 Record = dict[str, Any]
 
@@ -363,8 +361,6 @@ PAGERDUTY_LOG_ENTRIES: list[Record] = [
 ]
 
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 ZOOM_MEETING_ID = "93398114182"
 SYNCED_AT = datetime(2024, 4, 2, tzinfo=UTC)
 
@@ -482,37 +478,6 @@ def dbt_build(tmp_path_factory: pytest.TempPathFactory) -> DbtBuild:
     """
     workdir = tmp_path_factory.mktemp("dbt_build")
     warehouse = workdir / "warehouse.duckdb"
-    target_path = workdir / "target"
     _create_warehouse(warehouse)
-    env = {
-        **os.environ,
-        "INCIDENT_LAKE_DB": str(warehouse),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from dbt.cli.main import cli; cli()",
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(workdir / "logs"),
-            "--no-partial-parse",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    run_results_file = target_path / "run_results.json"
-    run_results = json.loads(run_results_file.read_text()) if run_results_file.exists() else {"results": []}
-    return DbtBuild(warehouse, completed.returncode, completed.stdout + completed.stderr, run_results)
+    run = run_dbt_build(workdir, {"INCIDENT_LAKE_DB": str(warehouse)}, timeout=300)
+    return DbtBuild(warehouse, run.returncode, run.output, run.results)

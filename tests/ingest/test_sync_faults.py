@@ -85,6 +85,25 @@ def test_listings_whose_cursor_never_moves_stop_with_one_error_and_the_rest_comp
     assert runs == {s: "incomplete" for s in SOURCES}
 
 
+def test_a_stuck_window_of_pagerduty_incidents_keeps_what_every_window_read(tmp_path, monkeypatch):
+    # Pages of 5 and the sandbox's stuck offset: every 30-day window hands back its first page forever.
+    monkeypatch.setattr("pipelines.connectors.pagerduty.LIMIT", 5)
+    org = generate_organisation("small", seed=5)
+    warehouse = tmp_path / "w.duckdb"
+    with SandboxServer(org, faults=FaultSpec.parse("stuck=pagerduty_incidents")) as server:
+        summaries = sync(server.env(), warehouse, full_refresh=True, sources=("pagerduty",))
+    summary = summaries["pagerduty"]
+    assert summary.status == "incomplete", summary.line()
+    assert any("pagerduty /incidents" in line and "time windows" in line for line in summary.stopped_listings)
+    # Each window's first page is kept (no window cost the others): far more than one page of 5,
+    # fewer than all, and nothing that the API does not hold.
+    kept = warehouse_ids(warehouse)["pagerduty_incidents"]
+    assert kept <= expected_ids(org)["pagerduty_incidents"]
+    assert 5 * 6 <= len(kept) < len(org.pd_incidents)
+    cursors = dict(_query(warehouse, "SELECT source || '.' || entity, cursor_value FROM meta.sync_cursors"))
+    assert "pagerduty.incidents" not in cursors  # an unfinished listing keeps its cursor
+
+
 def test_a_key_without_permissions_or_features_skips_those_entities_and_the_sync_succeeds(tmp_path):
     org = generate_organisation("small", seed=6)
     warehouse = tmp_path / "w.duckdb"

@@ -7,7 +7,6 @@ compared value by value with DuckDB.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -40,6 +39,7 @@ from exports.postgres import (
     postgres_type,
     redact_dsn,
 )
+from tests.dbt_runner import dbt_build
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Ages measured when dbt builds (`current_timestamp - created_at` of outstanding follow-ups).
@@ -329,33 +329,9 @@ def test_dbt_build_on_postgres_gives_the_duckdb_marts(
     """Raw tables exported (only), then `dbt build --target postgres`: every mart, every column equal."""
     dsn = pg_server.create_database("il_dbt")
     export_to_postgres(small_warehouse, dsn, include_marts=False)
-    env = {**os.environ, **dbt_env(dsn), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from dbt.cli.main import cli; cli()",
-            "build",
-            "--project-dir",
-            str(REPO_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(REPO_ROOT / "dbt_project"),
-            "--target",
-            "postgres",
-            # Its own target folder: dbt_project/target holds the DuckDB manifest Dagster loads.
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--no-partial-parse",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:]
+    # Its own target folder: dbt_project/target holds the DuckDB manifest Dagster loads.
+    run = dbt_build(tmp_path, dbt_env(dsn), "--target", "postgres", timeout=900)
+    assert run.returncode == 0, run.output[-4000:]
     shifts: list[float] = []
     _assert_same_tables(warehouse_con, dsn, "marts", exact=False, clock_shifts=shifts)
     # The open ages differ only by the time between the DuckDB build (the demo) and this one.

@@ -61,8 +61,16 @@ def marts_files(config: ExportConfig) -> dg.MaterializeResult:
     )
     models = manifest.get("models", {})
     snapshot = manifest.get("snapshot") or {}
-    restated = (snapshot.get("restatements") or {}).get("row_count")
-    report("exported", dest=str(dest), models=len(models), snapshot=snapshot.get("id"), restated=restated)
+    restatements = snapshot.get("restatements") or {}
+    report(
+        "exported",
+        dest=str(dest),
+        models=len(models),
+        snapshot=snapshot.get("id"),
+        restated=restatements.get("row_count"),
+        # Why nothing was compared (the first snapshot, a change of --hash-emails or its key), if so.
+        not_compared=None if restatements.get("comparable") else restatements.get("reason"),
+    )
     return dg.MaterializeResult(
         metadata={
             "dest": dg.MetadataValue.path(str(dest)),

@@ -105,6 +105,6 @@ def raw_sources(
     failed = [s for s in summaries.values() if s.status != "ok"]
     if failed:
         raise dg.Failure(
-            description="; ".join(f"{s.source} sync failed: {s.error}" for s in failed),
+            description="; ".join(f"{s.source} sync {s.status}: {s.error}" for s in failed),
             allow_retries=False,
         )
