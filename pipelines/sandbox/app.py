@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -194,6 +195,23 @@ async def _stuck(
 
 def _sticking(send: Send, api: str, key: tuple[Any, ...], state: SandboxState) -> Send:
     """Rewrite a listing's JSON answer so its cursor repeats (see `_stuck`)."""
+
+    def rewrite(status: int, body: bytes) -> bytes:
+        if status != 200:
+            return body
+        with contextlib.suppress(ValueError):
+            data = orjson.loads(body)
+            if isinstance(data, dict) and data.get("ok", True):
+                _repeat_cursor(api, data, state.stuck_cursors.setdefault(key, []))
+                return orjson.dumps(data)
+        return body
+
+    return _rewriting(send, rewrite)
+
+
+def _rewriting(send: Send, rewrite: Callable[[int, bytes], bytes]) -> Send:
+    """Buffer the whole response, pass (status, body) through `rewrite`, and send the result with a
+    matching Content-Length."""
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
 
@@ -207,13 +225,7 @@ def _sticking(send: Send, api: str, key: tuple[Any, ...], state: SandboxState) -
         chunks.append(message.get("body", b""))
         if message.get("more_body"):
             return
-        body = b"".join(chunks)
-        if start.get("status") == 200:
-            with contextlib.suppress(ValueError):
-                data = orjson.loads(body)
-                if isinstance(data, dict) and data.get("ok", True):
-                    _repeat_cursor(api, data, state.stuck_cursors.setdefault(key, []))
-                    body = orjson.dumps(data)
+        body = rewrite(int(start.get("status", 200)), b"".join(chunks))
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
@@ -278,27 +290,7 @@ async def _hold(receive: Receive, delay: float) -> tuple[bool, Receive]:
 def _truncating(send: Send) -> Send:
     """Buffer the response and send only the first half of its body (with a matching Content-Length),
     so the client gets a complete HTTP response holding broken JSON."""
-    start: dict[str, Any] = {}
-    chunks: list[bytes] = []
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            start.update(message)
-            return
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
-        chunks.append(message.get("body", b""))
-        if message.get("more_body"):
-            return
-        body = b"".join(chunks)
-        cut = body[: max(1, len(body) // 2)] if len(body) > 1 else b"{"
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(cut)).encode()))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": cut, "more_body": False})
-
-    return wrapped
+    return _rewriting(send, lambda _status, body: body[: max(1, len(body) // 2)] if len(body) > 1 else b"{")
 
 
 async def _drop_connection(scope: Scope, receive: Receive, send: Send) -> None:
