@@ -145,6 +145,74 @@ RAW_TABLES: tuple[RawTable, ...] = (
         description="GET /v2/custom_fields.",
         covered_sets={"custom_fields": WHOLE_TABLE},
     ),
+    # incident.io, second wave: teams, the catalog, post-mortems and On-call. Each is optional: a key
+    # without the permission or an account without the feature skips it (docs/sync.md, "Permissions").
+    RawTable(
+        "incidentio",
+        "teams",
+        description="GET /v3/teams: members[] and the team's catalog_entry.",
+        covered_sets={"teams": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "catalog_types",
+        description="GET /v3/catalog_types (unpaged): which type is the team type.",
+        covered_sets={"catalog_types": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "catalog_entries",
+        {"catalog_type_id": "VARCHAR"},
+        description=(
+            "GET /v3/catalog_entries of every catalog type a custom field points at: names, aliases, "
+            "external ids."
+        ),
+        covered_sets={"catalog_type_entries": CoveredSet(("catalog_type_id",))},
+    ),
+    RawTable(
+        "incidentio",
+        "postmortem_documents",
+        {"incident_id": "VARCHAR", "updated_at": "TIMESTAMPTZ"},
+        cursor_column="updated_at",
+        description="GET /v1/postmortem_documents: status, type, created_at, updated_at.",
+        covered_sets={"postmortem_documents": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "schedules",
+        description="GET /v2/schedules: On-call schedules, their time zone and rotations.",
+        covered_sets={"schedules": WHOLE_TABLE},
+    ),
+    RawTable(
+        "incidentio",
+        "schedule_entries",
+        {"schedule_id": "VARCHAR", "start_at": "TIMESTAMPTZ", "end_at": "TIMESTAMPTZ"},
+        cursor_column="start_at",
+        description=(
+            "GET /v2/schedule_entries, the `final` list (after overrides) over the sync window; "
+            "id = '<schedule_id>:<fingerprint>'."
+        ),
+    ),
+    RawTable(
+        "incidentio",
+        "escalations",
+        {"created_at": "TIMESTAMPTZ", "updated_at": "TIMESTAMPTZ"},
+        cursor_column="updated_at",
+        description="GET /v2/escalations: status, priority, events[], related_incidents[].",
+    ),
+    RawTable(
+        "incidentio",
+        "alerts",
+        {"created_at": "TIMESTAMPTZ"},
+        cursor_column="created_at",
+        description="GET /v2/alerts: when each alert fired.",
+    ),
+    RawTable(
+        "incidentio",
+        "incident_alerts",
+        {"incident_id": "VARCHAR", "alert_id": "VARCHAR"},
+        description="GET /v2/incident_alerts: which alert opened which incident.",
+    ),
     # Slack
     RawTable("slack", "users", description="users.list: people and bots, with profile.email and tz."),
     RawTable(
@@ -225,6 +293,12 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ),
     ),
     RawTable("pagerduty", "services", description="GET /services."),
+    RawTable(
+        "pagerduty",
+        "teams",
+        description="GET /teams (offset paging); membership is each user's teams[].",
+        covered_sets={"teams": WHOLE_TABLE},
+    ),
     RawTable("pagerduty", "users", description="GET /users: name, email, time_zone."),
 )
 
