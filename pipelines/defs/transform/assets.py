@@ -1,7 +1,9 @@
 """dbt models as Dagster assets: staging, intermediate and marts, downstream of the raw assets."""
 
 import json
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -41,6 +43,7 @@ def incident_lake_dbt_models(
         if isinstance(event, dg.Output | dg.MaterializeResult):
             report("dbt_model", key=str(getattr(event, "asset_key", None) or event.output_name))
         yield event
+    _prune_run_targets(invocation.target_path)
     if not invocation.is_successful():
         failures = _failed_nodes(invocation) or _dbt_errors(invocation)
         log_path = invocation.target_path / "dbt.log"
@@ -51,6 +54,24 @@ def build_args(warehouse_path: str) -> list[str]:
     """`dbt build` on the warehouse the other assets use: profiles.yml reads the `warehouse_path` var
     (dbt runs in its project folder, so the path must be absolute)."""
     return ["build", "--vars", json.dumps({"warehouse_path": warehouse_path})]
+
+
+# dagster-dbt gives every run its own target folder (`<op>-<run>-<uuid>`); keep the newest few for
+# debugging, else the folder grows by one for every hourly run, forever.
+RUN_TARGETS_KEPT = 5
+
+
+def _prune_run_targets(current: Path) -> None:
+    """Delete all but the newest `RUN_TARGETS_KEPT` run folders next to `current` (same op prefix)."""
+    prefix = current.name.split("-", 1)[0] + "-"
+    runs = sorted(
+        (p for p in current.parent.glob(f"{prefix}*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for stale in runs[RUN_TARGETS_KEPT:]:
+        if stale != current:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _failed_nodes(invocation: Any) -> str:
