@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 import click
 from dotenv import load_dotenv
@@ -33,7 +34,20 @@ def _require_sources(requested: tuple[str, ...]) -> list[str]:
     runnable = [s for s in wanted if s in configured]
     if not runnable:
         raise CliError(f"none of {', '.join(wanted)} is configured: set its credentials (see README)")
+    _check_warehouse_location(settings.warehouse_path)
     return runnable
+
+
+def _check_warehouse_location(path: Path) -> None:
+    """A warehouse path under a file (not a folder) can never be created: say so before any work."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise CliError(
+                    f"cannot create the warehouse at {path}: {parent} is a file, not a folder "
+                    "(set INCIDENT_LAKE_DB to a path in a folder)"
+                )
+            return
 
 
 # --- commands --------------------------------------------------------------------------------------

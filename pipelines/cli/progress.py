@@ -24,6 +24,8 @@ def progress_display() -> Iterator[None]:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        # Piped or logged output gets the finished lines only: a live display there leaves a blank line.
+        disable=not console.is_terminal,
     )
     tasks: dict[str, Any] = {}
     counts: dict[str, int] = {}
