@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from pipelines.connectors.common import ApiTotal, Batch, parse_time, shape_records
+from pipelines.connectors.common import ApiTotal, Batch, CoveredSet, parse_time, shape_records
 from pipelines.connectors.http import ApiError, HttpClient, RequestStats, retry_after_seconds
 from pipelines.connectors.pagination import ListingStopped, OffsetCapReached, OffsetPaginator, paginate
 from pipelines.connectors.ratelimit import ApiBudget
@@ -31,6 +31,7 @@ SPLIT_FILL = 0.7  # split a too-full window into parts of ~70 % of the cap: reco
 
 # Entities this connector yields (the ingest layer maps them to raw tables).
 INCIDENTS, LOG_ENTRIES, SERVICES, USERS, ONCALLS = "incidents", "log_entries", "services", "users", "oncalls"
+TEAMS = "teams"
 
 
 def make_client(
@@ -198,6 +199,15 @@ class PagerDutyConnector:
     def users(self) -> Iterator[Batch]:
         for records, _ in paginate(self.client, "/users", "users", OffsetPaginator(LIMIT)):
             yield shape_records(USERS, records, "/users", lambda r: {})
+
+    def teams(self) -> Iterator[Batch]:
+        """GET /teams, every page in one batch that covers the whole table (a team deleted in PagerDuty
+        is marked deleted). Membership is not here: it is each user's `teams[]`."""
+        batch = Batch(TEAMS)
+        for records, _ in paginate(self.client, "/teams", "teams", OffsetPaginator(LIMIT)):
+            batch.merge(shape_records(TEAMS, records, "/teams", lambda r: {}))
+        batch.covers.append(CoveredSet(TEAMS))
+        yield batch
 
     def oncalls(self, start: datetime, end: datetime) -> Iterator[Batch]:
         """On-call shifts overlapping [start, end): one listing (a year is ~100 shifts per policy and level;

@@ -119,6 +119,31 @@ class AfterCursorPaginator:
         return _int_or_none((page.get("pagination_meta") or {}).get("total_record_count"))
 
 
+class WindowStartPaginator:
+    """incident.io schedule entries: no `page_size`; the next page is asked for by passing
+    `pagination_meta.after` back as `entry_window_start` (`entry_window_end` unchanged), and the
+    listing ends when a response has no `pagination_meta` or no `after` in it.
+
+    The cursor is opaque: it replaces the window's start, so the first request must carry a real time
+    there (without a window the API answers from now on only).
+    """
+
+    def first(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("entry_window_start") or not params.get("entry_window_end"):
+            raise ValueError("schedule entries need entry_window_start and entry_window_end")
+        return dict(params)
+
+    def next(self, params: dict[str, Any], page: dict[str, Any], records: list[Any]) -> dict[str, Any] | None:
+        after = (page.get("pagination_meta") or {}).get("after")
+        return {**params, "entry_window_start": after} if after else None
+
+    def position(self, params: dict[str, Any]) -> Hashable:
+        return params.get("entry_window_start")
+
+    def total(self, page: dict[str, Any]) -> int | None:
+        return None
+
+
 class NextPageTokenPaginator:
     """Zoom: `page_size` + `next_page_token`; an empty token ends the list."""
 
@@ -176,7 +201,7 @@ class OffsetCapReached(Exception):
 def paginate(
     client: HttpClient,
     path: str,
-    records_key: str,
+    records_key: str | tuple[str, ...],
     paginator: Paginator,
     params: dict[str, Any] | None = None,
     *,
@@ -184,21 +209,32 @@ def paginate(
 ) -> Iterator[tuple[list[Any], dict[str, Any]]]:
     """Yield `(records, page)` for every page of a list endpoint.
 
+    `records_key` names the list in each page, or the path to it when it is nested
+    (`("schedule_entries", "final")`).
     Raises `MalformedPage` (a page without its list) and `ListingStopped` (a repeated cursor, or more
     records than the reported total), both naming the endpoint; pages already yielded stay valid.
     """
     name = endpoint or path
+    keys = (records_key,) if isinstance(records_key, str) else records_key
     guard = ListingGuard(client.source, name)
     request_params: dict[str, Any] | None = paginator.first(dict(params or {}))
     while request_params is not None:
         guard.request(paginator.position(request_params))
         page = client.get_json(path, params=request_params, endpoint=name)
-        if not isinstance(page, dict) or not isinstance(page.get(records_key), list):
-            raise MalformedPage(client.source, name, f"no '{records_key}' list in the response")
-        records = page[records_key]
+        records = _records_at(page, keys)
+        if not isinstance(page, dict) or not isinstance(records, list):
+            raise MalformedPage(client.source, name, f"no '{'.'.join(keys)}' list in the response")
         guard.received(records, paginator.total(page))
         yield records, page
         request_params = paginator.next(request_params, page, records)
+
+
+def _records_at(page: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if not isinstance(page, dict):
+            return None
+        page = page.get(key)
+    return page
 
 
 class MalformedPage(Exception):

@@ -105,6 +105,8 @@ class Loader:
         # Set when the source's work has ended, however it ended.
         self.done = threading.Event()
         self._lock = threading.Lock()
+        # The HTTP status of each entity skipped this sync (None: skipped because another one was).
+        self.skipped_status: dict[str, int | None] = {}
 
     @property
     def source(self) -> str:
@@ -162,14 +164,22 @@ class Loader:
         except ApiError as error:
             if not is_unavailable(error):
                 raise
-            message = str(error)
-            log.warning("%s: %s skipped: %s", self.source, entity, message)
-            with self._lock:
-                self.summary.skipped[entity] = message
-            self.writer.record_skip(self.source, entity, error.status, message)
+            self.skip(entity, error.status, str(error))
             return False
         self.writer.clear_skip(self.source, entity)
         return True
+
+    def skip(self, entity: str, status: int | None, message: str) -> None:
+        """Record an optional entity as skipped: one warning line, the summary, `meta.skipped_entities`.
+
+        Called by `optional` with the API's refusal, and by a plan for an entity that cannot be read
+        because the one it depends on was skipped (schedule entries need the schedules).
+        """
+        log.warning("%s: %s skipped: %s", self.source, entity, message)
+        with self._lock:
+            self.summary.skipped[entity] = message
+            self.skipped_status[entity] = status
+        self.writer.record_skip(self.source, entity, status, message)
 
     def wait_for_incidents(self) -> None:
         while not self.incidents_ready.wait(0.5):

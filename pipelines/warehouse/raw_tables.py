@@ -18,10 +18,16 @@ from dataclasses import dataclass, field
 class CoveredSet:
     """Which rows a set read whole holds: rows whose `key_columns` equal the set's key (all rows when
     there are none) and, if given, that meet `condition` (SQL on the table aliased `t`; `_present` holds
-    the rows the reads returned)."""
+    the rows the reads returned).
+
+    `range_column`: the set is a time window of that (timestamp) column, e.g. a schedule's entries
+    starting in the window a read covered. A covered key then ends with two more values, the window's
+    start and end as ISO-8601 strings, and only rows with `start <= range_column < end` belong to it.
+    """
 
     key_columns: tuple[str, ...] = ()
     condition: str | None = None
+    range_column: str | None = None
 
 
 WHOLE_TABLE = CoveredSet()
@@ -190,28 +196,38 @@ RAW_TABLES: tuple[RawTable, ...] = (
         cursor_column="start_at",
         description=(
             "GET /v2/schedule_entries, the `final` list (after overrides) over the sync window; "
-            "id = '<schedule_id>:<fingerprint>'."
+            "id = '<schedule_id>:<fingerprint>' (an entry without a fingerprint: "
+            "'<schedule_id>:<start_at>:<user id>'). A schedule's entries starting inside the window a "
+            "sync re-read and missing from it are marked deleted (an override replaced them)."
         ),
+        covered_sets={"schedule_window": CoveredSet(("schedule_id",), range_column="start_at")},
     ),
     RawTable(
         "incidentio",
         "escalations",
         {"created_at": "TIMESTAMPTZ", "updated_at": "TIMESTAMPTZ"},
         cursor_column="updated_at",
-        description="GET /v2/escalations: status, priority, events[], related_incidents[].",
+        description=(
+            "GET /v2/escalations, read incrementally by updated_at: status, priority, events[], "
+            "related_incidents[]."
+        ),
     ),
     RawTable(
         "incidentio",
         "alerts",
         {"created_at": "TIMESTAMPTZ"},
         cursor_column="created_at",
-        description="GET /v2/alerts: when each alert fired.",
+        description="GET /v2/alerts, read incrementally by created_at: when each alert fired.",
     ),
     RawTable(
         "incidentio",
         "incident_alerts",
         {"incident_id": "VARCHAR", "alert_id": "VARCHAR"},
-        description="GET /v2/incident_alerts: which alert opened which incident.",
+        description=(
+            "GET /v2/incident_alerts (read whole each sync): which alert opened which incident; "
+            "incident_id = incident.id, alert_id = alert.id."
+        ),
+        covered_sets={"incident_alerts": WHOLE_TABLE},
     ),
     # Slack
     RawTable("slack", "users", description="users.list: people and bots, with profile.email and tz."),

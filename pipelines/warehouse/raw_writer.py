@@ -376,19 +376,25 @@ class RawWriter:
             raise ValueError(f"{table.name} has no covered set {name!r}")
         con = self._con
         keys = [key for upsert in upserts for set_name, key in upsert.covers if set_name == name]
-        if any(len(key) != len(rule.key_columns) for key in keys):
-            raise ValueError(f"{table.name} set {name!r} is keyed by {rule.key_columns}")
+        # A windowed set's key ends with the window's start and end (`CoveredSet.range_column`).
+        bounds = ("_range_start", "_range_end") if rule.range_column else ()
+        key_names = (*rule.key_columns, *bounds)
+        if any(len(key) != len(key_names) for key in keys):
+            raise ValueError(f"{table.name} set {name!r} is keyed by {key_names}")
         conditions = ["t._deleted_at IS NULL", "t.id NOT IN (SELECT id FROM _present)"]
-        if rule.key_columns:
+        if key_names:
             covered = pa.table(
-                {
-                    c: pa.array([key[i] for key in keys], type=pa.string())
-                    for i, c in enumerate(rule.key_columns)
-                }
+                {c: pa.array([key[i] for key in keys], type=pa.string()) for i, c in enumerate(key_names)}
             )
             con.register("_covered", covered)
-            match = " AND ".join(f"c.{c} = t.{c}" for c in rule.key_columns)
-            conditions.append(f"EXISTS (SELECT 1 FROM _covered AS c WHERE {match})")
+            matches = [f"c.{c} = t.{c}" for c in rule.key_columns]
+            if rule.range_column:
+                column = rule.range_column
+                matches += [
+                    f"t.{column} >= CAST(c._range_start AS TIMESTAMPTZ)",
+                    f"t.{column} < CAST(c._range_end AS TIMESTAMPTZ)",
+                ]
+            conditions.append(f"EXISTS (SELECT 1 FROM _covered AS c WHERE {' AND '.join(matches)})")
         if rule.condition:
             conditions.append(f"({rule.condition})")
         con.register("_present", pa.concat_tables([u.data for u in upserts]))
@@ -398,7 +404,7 @@ class RawWriter:
             ).fetchone()
         finally:
             con.unregister("_present")
-            if rule.key_columns:
+            if key_names:
                 con.unregister("_covered")
         # A table is one source's: its batches share one counts object, which gets the total.
         counts = next((u.counts for u in upserts if u.counts is not None), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipelines.connectors.common import shape_records
 from pipelines.connectors.zoom import encode_meeting_uuid
 from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
-from pipelines.warehouse.raw_writer import RawWriter, connect_warehouse
+from pipelines.warehouse.raw_writer import RawWriter, UpsertCounts, connect_warehouse
 
 INCIDENTS = RAW_TABLES_BY_NAME["incidentio_incidents"]
 
@@ -227,3 +227,23 @@ def test_skipped_entities_are_listed_until_read_again(tmp_path):
     ]
     writer.clear_skip("pagerduty", "oncalls")
     assert writer.query("SELECT count(*) FROM meta.skipped_entities") == [(0,)]
+
+
+def test_a_windowed_read_marks_only_its_schedule_entries_starting_inside_the_window(tmp_path):
+    entries = RAW_TABLES_BY_NAME["incidentio_schedule_entries"]
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+
+    def row(schedule: str, day: int) -> dict:
+        start = f"2026-01-{day:02d}T09:00:00Z"
+        return {"id": f"{schedule}:{day}", "schedule_id": schedule, "start_at": start,
+                "end_at": f"2026-01-{day + 1:02d}T09:00:00Z", "_record": {"day": day}}  # fmt: skip
+
+    writer.upsert(entries, [row("S1", d) for d in (1, 5, 9, 12)] + [row("S2", 9)])
+    # S1 re-read over [Jan 5, Jan 20): day 9 is gone (an override replaced it), day 12 came back.
+    window = ("S1", "2026-01-05T00:00:00Z", "2026-01-20T00:00:00Z")
+    counts = UpsertCounts()
+    writer.submit(entries, [row("S1", 5), row("S1", 12)], counts, [("schedule_window", window)])
+    writer.flush()
+    deleted = writer.query("SELECT id FROM raw.incidentio_schedule_entries WHERE _deleted_at IS NOT NULL")
+    # Day 1 starts before the window (not covered), S2 is another schedule.
+    assert deleted == [("S1:9",)] and counts.deleted == 1

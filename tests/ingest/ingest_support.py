@@ -52,6 +52,39 @@ def expected_ids(org: Organisation) -> dict[str, set[str]]:
         # days earlier (a page created before its incident.io incident), and those stay out.
         "pagerduty_incidents": {i for i, r in org.pd_incidents.items() if _in_pagerduty_lookback(r)},
         "pagerduty_log_entries": {e["id"] for e in _all_log_entries(org) if _in_pagerduty_lookback(e)},
+        "pagerduty_teams": {t["id"] for t in org.pd_teams},
+        **second_wave_ids(org),
+    }
+
+
+def second_wave_ids(org: Organisation) -> dict[str, set[str]]:
+    """The teams, catalog, post-mortem and On-call records a sync must land, from the generator's stores.
+
+    Catalog entries: of every type a custom field points at, and of the team type. Schedule entries:
+    the `final` entries overlapping the window the sync reads (the PagerDuty lookback back from now to
+    14 days ahead), keyed '<schedule_id>:<fingerprint>'.
+    """
+    used_types = {f["catalog_type_id"] for f in org.io_custom_fields if f.get("catalog_type_id")}
+    used_types |= {t["id"] for t in org.io_catalog_types if t.get("is_team_type")}
+    now = datetime.now(UTC)
+    start = now - timedelta(days=Settings().pagerduty_lookback_days)
+    end = now + timedelta(days=14)
+    entries = {
+        f"{schedule_id}:{e['fingerprint']}"
+        for schedule_id, lists in org.io_schedule_entries.items()
+        for e in lists.final
+        if parse_time(e["end_at"]) > start and parse_time(e["start_at"]) < end
+    }
+    return {
+        "incidentio_teams": {t["id"] for t in org.io_teams},
+        "incidentio_catalog_types": {t["id"] for t in org.io_catalog_types},
+        "incidentio_catalog_entries": {e["id"] for t in used_types for e in org.io_catalog_entries[t]},
+        "incidentio_postmortem_documents": {d["id"] for d in org.io_postmortems},
+        "incidentio_schedules": {s["id"] for s in org.io_schedules},
+        "incidentio_schedule_entries": entries,
+        "incidentio_escalations": {e["id"] for e in org.io_escalations},
+        "incidentio_alerts": {a["id"] for a in org.io_alerts},
+        "incidentio_incident_alerts": {x["id"] for x in org.io_incident_alerts},
     }
 
 

@@ -125,6 +125,10 @@ def test_a_key_without_permissions_or_features_skips_those_entities_and_the_sync
         ("incidentio", "actions"): 403,
         ("incidentio", "follow_ups"): 403,
         ("incidentio", "custom_fields"): 403,
+        # Catalog and post-mortems (the restricted key has neither). Catalog entries are not asked
+        # for at all: with custom fields and catalog types both refused, no catalog type is known.
+        ("incidentio", "catalog_types"): 403,
+        ("incidentio", "postmortem_documents"): 403,
         ("incidentio", "incident_timestamps"): 404,
         ("slack", "users"): 403,
         ("zoom", "users"): 403,

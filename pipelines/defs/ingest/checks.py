@@ -47,6 +47,23 @@ def _hours(after: dict[str, Any] | None) -> float | None:
     return float(after["count"]) * HOURS_PER_PERIOD[after["period"]]
 
 
+def skipped_reason(con: duckdb.DuckDBPyConnection, table: RawTable) -> str | None:
+    """Why the last sync skipped this table's entity (the API's message, e.g. a 403 for a key without
+    the permission), or None when it was read. An optional entity the key or account cannot read is
+    not a failed sync (docs/sync.md, "Permissions"), so its checks report the skip instead of failing."""
+    rows = con.execute(
+        "SELECT message FROM meta.skipped_entities WHERE source = ? AND entity = ?",
+        [table.source, table.entity],
+    ).fetchall()
+    return f"skipped: {rows[0][0]}" if rows else None
+
+
+def _skipped_result(reason: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=True, severity=dg.AssetCheckSeverity.WARN, description=reason, metadata={"skipped": reason}
+    )
+
+
 def _rejected_records_check(table: RawTable) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_asset_key(table.name),
@@ -55,6 +72,7 @@ def _rejected_records_check(table: RawTable) -> dg.AssetChecksDefinition:
     )
     def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
+            skipped = skipped_reason(con, table)
             rows = con.execute(
                 "SELECT endpoint, coalesce(record_id, '?'), reason FROM meta.rejected_records "
                 "WHERE table_name = ? ORDER BY seen_at DESC LIMIT 20",
@@ -63,6 +81,8 @@ def _rejected_records_check(table: RawTable) -> dg.AssetChecksDefinition:
             total = con.execute(
                 "SELECT count(*) FROM meta.rejected_records WHERE table_name = ?", [table.name]
             ).fetchall()[0][0]
+        if skipped is not None and total == 0:
+            return _skipped_result(skipped)
         return dg.AssetCheckResult(
             passed=total == 0,
             severity=dg.AssetCheckSeverity.WARN,
@@ -83,10 +103,13 @@ def _freshness_check(table: RawTable, freshness: Freshness) -> dg.AssetChecksDef
     )
     def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
+            skipped = skipped_reason(con, table)
             rows, last, age_hours = con.execute(
                 f"SELECT count(*), max(_synced_at)::VARCHAR, "
                 f"date_diff('second', max(_synced_at), now()) / 3600.0 FROM {table.qualified_name}"
             ).fetchall()[0]
+        if skipped is not None:  # nothing new can arrive while the API refuses it
+            return _skipped_result(skipped)
 
         def within(limit: float | None) -> bool:
             return limit is None or (last is not None and age_hours <= limit)

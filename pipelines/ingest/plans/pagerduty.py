@@ -1,4 +1,4 @@
-"""PagerDuty's plan: services and users, incidents (the core listing), log entries and on-calls."""
+"""PagerDuty's plan: services, users and teams, incidents (the core listing), log entries and on-calls."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def sync(settings: Settings, loader: Loader, client: HttpClient, full_refresh: b
 
     complete: set[str] = set()
     loader.optional("services", connector.services)
-    loader.optional("users", connector.users)
+    loader.optional("users", connector.users)  # each user's teams[] is the team membership
+    loader.optional("teams", connector.teams)
     if not full_refresh and writer.get_cursor(SOURCE, "incidents"):
         # `since` filters on creation: incidents that were open at the last sync are read again.
         open_ids = [
