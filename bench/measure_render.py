@@ -1,6 +1,6 @@
 """Time how long each page of a running dashboard takes to render in headless Chromium.
 
-    python -m bench.measure_render http://127.0.0.1:8501 [--repeat 2] [--json]
+    python -m bench.measure_render http://127.0.0.1:8501 [--repeat 2] [--json] [--only teams,oncall]
 
 For every page of the navigation, a fresh browser tab (so a fresh Streamlit session) opens the page's URL;
 the clock stops when Streamlit has finished: the script run is over (`data-test-script-state` is
@@ -90,28 +90,39 @@ def measure_pages(
     chromium: Path | str = DEFAULT_CHROMIUM,
     timeout_s: float = 120,
     browser: Any = None,
+    only: tuple[str, ...] = (),
 ) -> list[PageTiming]:
     """Open every page of the app at `base_url` `repeat` times in headless Chromium; time each render.
 
     The first visit of a page after a publish includes its (cached afterwards) queries; later repeats
-    show the cached render time. `seconds` is the best of the repeats, `all_seconds` every one.
+    show the cached render time. `seconds` is the best of the repeats, `all_seconds` every one. `only`
+    keeps the pages whose URL path is one of these (e.g. `teams`; `home` is the home page); empty: all.
     """
     timeout_ms = int(timeout_s * 1000)
     if browser is not None:  # a Playwright Browser the caller already runs
-        return _measure(browser, base_url, repeat, timeout_ms)
+        return _measure(browser, base_url, repeat, timeout_ms, only)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            return _measure(launched, base_url, repeat, timeout_ms)
+            return _measure(launched, base_url, repeat, timeout_ms, only)
         finally:
             launched.close()
 
 
-def _measure(browser: Any, base_url: str, repeat: int, timeout_ms: int) -> list[PageTiming]:
+def _measure(
+    browser: Any, base_url: str, repeat: int, timeout_ms: int, only: tuple[str, ...] = ()
+) -> list[PageTiming]:
     results: list[PageTiming] = []
-    for url in page_urls(browser, base_url, timeout_ms):
+    urls = page_urls(browser, base_url, timeout_ms)
+    if only:
+        urls = [
+            url
+            for url in urls
+            if url.rstrip("/").rsplit("/", 1)[-1] in only or (url == urls[0] and "home" in only)
+        ]
+    for url in urls:
         runs = [time_page(browser, url, timeout_ms) for _ in range(max(1, repeat))]
         results.append(
             PageTiming(
@@ -131,8 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2, help="visits per page (first one cold)")
     parser.add_argument("--chromium", default=str(DEFAULT_CHROMIUM))
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--only", default="", help="comma-separated URL paths of the pages to time (e.g. home,teams,oncall)"
+    )
     args = parser.parse_args(argv)
-    timings = measure_pages(args.url, repeat=args.repeat, chromium=args.chromium)
+    only = tuple(p.strip() for p in args.only.split(",") if p.strip()) if args.only else ()
+    timings = measure_pages(args.url, repeat=args.repeat, chromium=args.chromium, only=only)
     if args.json:
         print(json.dumps([asdict(t) for t in timings], indent=2))
     else:

@@ -318,3 +318,209 @@ def timeline_events(events: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+
+
+_BAND_COLORS = alt.Scale(
+    domain=["business hours", "off hours", "sleep hours"], range=["#9ecae1", "#fd8d3c", "#54278f"]
+)
+
+
+def team_mttr_side_by_side(per_team: pd.DataFrame) -> alt.HConcatChart:
+    """Two bar charts sharing the team axis: incidents per team, and median time to resolve per team."""
+    data = per_team.assign(
+        mttr_median_hours=per_team["mttr_median_seconds"] / 3600,
+        mttr_median_text=per_team["mttr_median_seconds"].map(format_duration),
+    )
+    order = list(data["team_name"])
+    y = alt.Y("team_name:N", title="Team", sort=order, axis=alt.Axis(labelLimit=200))
+    tooltip = [
+        alt.Tooltip("team_name:N", title="Team"),
+        alt.Tooltip("incident_count:Q", title="Incidents"),
+        alt.Tooltip("mttr_median_text:N", title="Median time to resolve"),
+    ]
+    counts = (
+        alt.Chart(data, title="Incidents per team")
+        .mark_bar(color="#4c78a8")
+        .encode(y=y, x=alt.X("incident_count:Q", title="Incidents"), tooltip=tooltip)
+    )
+    medians = (
+        alt.Chart(data, title="Median time to resolve per team (hours)")
+        .mark_bar(color="#e45756")
+        .encode(
+            y=alt.Y("team_name:N", sort=order, axis=None),
+            x=alt.X("mttr_median_hours:Q", title="Median time to resolve (hours)"),
+            tooltip=tooltip,
+        )
+    )
+    return alt.hconcat(counts, medians)
+
+
+def team_workload_heatmap(weekly: pd.DataFrame) -> alt.Chart:
+    """Team × ISO week heatmap of incident hours (the members' workload)."""
+    return (
+        alt.Chart(weekly, title="Incident hours per team and week (members' workload)")
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "yearmonthdate(week):O",
+                title="Week (starting Monday, UTC)",
+                axis=alt.Axis(format="%d %b", labelAngle=-40),
+            ),
+            y=alt.Y("team_name:N", title="Team"),
+            color=alt.Color("workload_hours:Q", title="Hours", scale=alt.Scale(scheme="oranges")),
+            tooltip=[
+                alt.Tooltip("team_name:N", title="Team"),
+                alt.Tooltip("yearmonthdate(week):T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("workload_hours:Q", title="Incident hours", format=".1f"),
+                alt.Tooltip("incident_count:Q", title="Incidents"),
+                alt.Tooltip("page_count:Q", title="Pages"),
+                alt.Tooltip("sleep_hour_page_count:Q", title="Sleep-hour pages"),
+            ],
+        )
+    )
+
+
+def completion_rates(data: pd.DataFrame, category: str, category_title: str, title: str) -> alt.Chart:
+    """Grouped bars: the three completion rates (post-mortem written, completed, follow-ups completed)
+    per category (a team, or a month)."""
+    labels = {
+        "postmortem_rate": "with a post-mortem",
+        "postmortem_completed_rate": "post-mortem completed",
+        "follow_up_completed_rate": "follow-ups completed",
+    }
+    long = data.melt(id_vars=[category], value_vars=list(labels), var_name="rate", value_name="share")
+    long = long.assign(rate=long["rate"].map(labels)).dropna(subset=["share"])
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", title=category_title, axis=alt.Axis(labelLimit=200)),
+            yOffset=alt.YOffset("rate:N", sort=list(labels.values())),
+            x=alt.X("share:Q", title="Share", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("rate:N", title="Rate", sort=list(labels.values())),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip("rate:N", title="Rate"),
+                alt.Tooltip("share:Q", title="Share", format=".0%"),
+            ],
+        )
+    )
+
+
+def completion_per_month(data: pd.DataFrame, severity_order: list[str], value: str, title: str) -> alt.Chart:
+    """Lines: a completion rate (`value`, 0–1) per month of resolution and severity."""
+    return (
+        alt.Chart(data.dropna(subset=[value]), title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month resolved (UTC)", axis=_MONTH_AXIS),
+            y=alt.Y(f"{value}:Q", title="Share", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=_severity_color(severity_order),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("severity:N", title="Severity"),
+                alt.Tooltip(f"{value}:Q", title="Share", format=".0%"),
+                alt.Tooltip("resolved_count:Q", title="Resolved incidents"),
+            ],
+        )
+    )
+
+
+def oncall_hours_per_week(weekly: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: on-call hours per ISO week split into business, off and sleep hours."""
+    bands = ["business_hours", "off_hours", "sleep_hours"]
+    totals = weekly.groupby("week_start", as_index=False)[bands].sum()
+    long = totals.melt(id_vars=["week_start"], var_name="band", value_name="hours")
+    long = long.assign(band=long["band"].str.replace("_", " "))
+    return (
+        alt.Chart(long, title="On-call hours per week by band")
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "yearmonthdate(week_start):O",
+                title="Week (starting Monday, UTC)",
+                axis=alt.Axis(format="%d %b", labelAngle=-40),
+            ),
+            y=alt.Y("hours:Q", title="On-call hours", stack="zero"),
+            color=alt.Color("band:N", title="Band", scale=_BAND_COLORS),
+            tooltip=[
+                alt.Tooltip("yearmonthdate(week_start):T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("band:N", title="Band"),
+                alt.Tooltip("hours:Q", title="Hours", format=",.1f"),
+            ],
+        )
+    )
+
+
+def pages_per_week(weekly: pd.DataFrame) -> alt.Chart:
+    """Lines: pages per ISO week, sleep-hour pages and pages outside any shift."""
+    return (
+        alt.Chart(weekly, title="Pages per week")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "yearmonthdate(week):T", title="Week (starting Monday, UTC)", axis=alt.Axis(format="%d %b")
+            ),
+            y=alt.Y("page_count:Q", title="Pages"),
+            color=alt.Color(
+                "kind:N",
+                title="Pages",
+                scale=alt.Scale(
+                    domain=["all pages", "sleep-hour pages", "outside any shift"],
+                    range=["#4c78a8", "#54278f", "#e45756"],
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonthdate(week):T", title="Week of", format="%d %b %Y"),
+                alt.Tooltip("kind:N", title="Pages"),
+                alt.Tooltip("page_count:Q", title="Count"),
+            ],
+        )
+    )
+
+
+def member_shares(members: pd.DataFrame, value: str, title: str, value_title: str) -> alt.LayerChart:
+    """Horizontal bars of each member's share (`value`, 0–1) with a rule at the equal share."""
+    data = members.dropna(subset=[value])
+    bars = (
+        alt.Chart(data, title=title)
+        .mark_bar(color="#4c78a8")
+        .encode(
+            y=alt.Y("name:N", title="Member", sort="-x", axis=alt.Axis(labelLimit=200)),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("name:N", title="Member"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=".0%"),
+                alt.Tooltip("equal_share:Q", title="Equal share", format=".0%"),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(data.head(1))
+        .mark_rule(color="#e45756", strokeDash=[4, 3], strokeWidth=2)
+        .encode(x="equal_share:Q", tooltip=[alt.Tooltip("equal_share:Q", title="Equal share", format=".0%")])
+    )
+    return bars + rule
+
+
+def time_to_declare_per_month(monthly: pd.DataFrame, severity_order: list[str]) -> alt.Chart:
+    """Lines: median minutes from first alert to declared incident per month and severity."""
+    data = monthly.dropna(subset=["declare_median_seconds"]).assign(
+        declare_median_minutes=lambda df: df["declare_median_seconds"] / 60,
+        declare_median_text=lambda df: df["declare_median_seconds"].map(format_duration),
+    )
+    return (
+        alt.Chart(data, title="Median time from first alert to declared incident")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month reported (UTC)", axis=_MONTH_AXIS),
+            y=alt.Y("declare_median_minutes:Q", title="Median time to declare (minutes)"),
+            color=_severity_color(severity_order),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("severity:N", title="Severity"),
+                alt.Tooltip("declare_median_text:N", title="Median time to declare"),
+                alt.Tooltip("declare_count:Q", title="Incidents with an alert"),
+            ],
+        )
+    )

@@ -188,6 +188,111 @@ DATA_COVERAGE = Definition(
     ("metrics_data_coverage",),
 )
 
+TEAM_FILTER = Definition(
+    "A team's incidents are those `fct_incident_teams` attributes to it (an incident of two teams counts "
+    'in each); its people are its `dim_team_members` (on-call, pages and workload). "(no team)" keeps the '
+    "incidents without a team and the people in no team.",
+    ("fct_incident_teams.attributed_by", "dim_team_members", "dim_teams.team_id"),
+)
+
+FIELD_FILTER = Definition(
+    "Keeps the incidents with at least one of the picked values of the custom field (multi-select "
+    "fields have a row per option). It applies to incidents, not to people, on-call hours or pages.",
+    ("fct_incident_field_values", "fct_incident_field_values.value"),
+)
+
+METRICS_MTTR_BY_TEAM = Definition(
+    'The `metrics_mttr_by_team` rows of the team picked (the null-team group for "(no team)") for the '
+    "months overlapping the period and the severities picked; the mart counts incidents in metrics "
+    "whatever the toggle, type and custom-field filters say.",
+    ("metrics_mttr_by_team", "metrics_mttr_by_team.team_id"),
+)
+
+TEAM_MTTR = Definition(
+    f"Per team, over {_FILTERED}: incidents and their mean, median and p90 time to resolve. An incident "
+    'of two teams counts once in each; incidents without a team form "(no team)".',
+    ("fct_incident_teams", "fct_incidents.time_to_resolve_seconds"),
+)
+
+TEAM_WORKLOAD = Definition(
+    "The `metrics_team_workload` weeks (ISO, UTC) overlapping the period: the incident hours "
+    "(`workload_minutes` ÷ 60), pages and sleep-hour pages summed over each team's members. The severity, "
+    "type and custom-field filters do not apply (a week mixes incidents).",
+    (
+        "metrics_team_workload",
+        "metrics_team_workload.workload_minutes",
+        "metrics_team_workload.sleep_hour_page_count",
+    ),
+)
+
+FOLLOW_THROUGH = Definition(
+    f"Over {_FILTERED} that are resolved: the share with at least one post-mortem document, the share "
+    "with a completed one, and completed follow-ups ÷ all their follow-ups (every status), as "
+    "`metrics_post_incident` counts them.",
+    (
+        "fct_postmortems.completed_at",
+        "fct_follow_ups.status",
+        "metrics_post_incident.postmortem_completed_count",
+        "metrics_post_incident.follow_up_completed_count",
+    ),
+)
+
+POST_INCIDENT_TABLE = Definition(
+    "The `metrics_post_incident` rows (month of `resolved_at`, UTC) of the months overlapping the period "
+    "and the severities picked, medians included; the mart counts every resolved incident in metrics, "
+    "whatever the team, type and custom-field filters say.",
+    (
+        "metrics_post_incident",
+        "metrics_post_incident.median_hours_to_postmortem_completed",
+        "metrics_post_incident.median_days_to_follow_up_completed",
+    ),
+)
+
+ONCALL_HOURS = Definition(
+    "The `metrics_oncall_burden` weeks (ISO, UTC) overlapping the period, of the people the team and "
+    "person filters keep: on-call hours (overlapping shifts counted once) split into business, off and "
+    "sleep hours in the person's time zone (UTC when `dim_people` has none).",
+    (
+        "metrics_oncall_burden.oncall_hours",
+        "metrics_oncall_burden.business_hours",
+        "metrics_oncall_burden.off_hours",
+        "metrics_oncall_burden.sleep_hours",
+    ),
+)
+
+ONCALL_PAGES = Definition(
+    "Pages (`fct_pages`) notified in the period (UTC days) to the people the team and person filters "
+    "keep. Pages per on-call week = the person's pages in weeks with on-call hours ÷ those weeks.",
+    ("fct_pages", "fct_pages.notified_at", "fct_pages.is_sleep_hour", "metrics_oncall_burden.page_count"),
+)
+
+PAGES_OUTSIDE_SHIFT = Definition(
+    "Pages to a person with no shift of either tool at that moment: people paged while not on the rota "
+    "(a health signal: a rota that does not match who really gets paged).",
+    ("fct_pages.during_oncall_shift", "metrics_oncall_burden.pages_outside_shift_count"),
+)
+
+PAGE_MTTA = Definition(
+    "Per source, over the pages shown: median, mean and p90 of `acknowledged_at − notified_at`; pages "
+    "never acknowledged have no duration (coverage: acknowledged ÷ pages).",
+    ("fct_pages.acknowledged_at", "fct_pages.notified_at", "fct_pages.source"),
+)
+
+ONCALL_FAIRNESS = Definition(
+    "Per team, over its members (`dim_team_members`) with on-call hours or pages in the weeks shown: each "
+    "member's share of the team's on-call hours and of its sleep-hour pages, against the equal share "
+    "(1 ÷ members). The Gini coefficient sums it up: 0 when every member carries the same, rising "
+    "towards 1 as one member carries it all (mean absolute difference between members ÷ twice the mean).",
+    ("dim_team_members", "metrics_oncall_burden.oncall_hours", "metrics_oncall_burden.sleep_hour_page_count"),
+)
+
+TIME_TO_DECLARE = Definition(
+    f"Per month of `reported_at` and severity, over {_FILTERED} that have an alert: median and p90 of the "
+    "time from the first alert to the incident's creation (coverage: incidents with a valid time ÷ "
+    "incidents).",
+    ("fct_incidents.first_alert_at", "fct_incidents.time_to_declare_seconds"),
+)
+
 # Every definition the dashboard shows, by the name of the number it explains (the Data health page lists
 # them all, so the ledger is readable in one place).
 LEDGER: dict[str, Definition] = {
@@ -217,4 +322,17 @@ LEDGER: dict[str, Definition] = {
     "Data coverage": DATA_COVERAGE,
     "Reported at": REPORTED_AT,
     "In metrics": IN_METRICS,
+    "Team filter": TEAM_FILTER,
+    "Custom-field filter": FIELD_FILTER,
+    "MTTR by month, team and severity (metrics_mttr_by_team)": METRICS_MTTR_BY_TEAM,
+    "MTTR and incidents per team": TEAM_MTTR,
+    "Team incident hours per week": TEAM_WORKLOAD,
+    "Post-mortem and follow-up completion": FOLLOW_THROUGH,
+    "Post-incident by month and severity (metrics_post_incident)": POST_INCIDENT_TABLE,
+    "On-call hours by band": ONCALL_HOURS,
+    "Pages and pages per on-call week": ONCALL_PAGES,
+    "Pages outside any shift": PAGES_OUTSIDE_SHIFT,
+    "MTTA of pages by source": PAGE_MTTA,
+    "On-call fairness (share and Gini)": ONCALL_FAIRNESS,
+    "Time from first alert to declared": TIME_TO_DECLARE,
 }

@@ -29,6 +29,15 @@ NO_SEVERITY = "(no severity)"
 DEFINITIONS = "meta.definitions"
 # dbt's ranks of the median's 95% confidence interval per sample size (a mart).
 RANKS = "dim_median_confidence_ranks"
+# The team and custom-field marts the sidebar filters read (docs/contract.md); optional, since a
+# snapshot published before they existed lacks them.
+TEAMS = "dim_teams"
+TEAM_MEMBERS = "dim_team_members"
+INCIDENT_TEAMS = "fct_incident_teams"
+FIELD_VALUES = "fct_incident_field_values"
+# At most this many values of one custom field are offered in the sidebar (the most frequent first):
+# a free-text field can hold one value per incident.
+MAX_FIELD_VALUES = 500
 
 # The columns the dashboard cannot do without (see docs/contract.md for the marts); a snapshot lacking
 # them is reported on the first-run page, not crashed on. Optional marts and columns are checked where used.
@@ -75,6 +84,9 @@ class SnapshotInfo:
     incident_count: int = 0
     severities: tuple[str, ...] = ()  # most severe first; NO_SEVERITY last when present
     incident_types: tuple[str, ...] = ()
+    teams: tuple[tuple[str, str], ...] = ()  # (team_id, team_name) of dim_teams, by name
+    # (custom_field_id, custom_field_name, its values, most frequent first) of fct_incident_field_values
+    custom_fields: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     # "<schema>.<table>" -> its columns, for the optional tables and columns pages degrade without.
     tables: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
@@ -165,6 +177,7 @@ def _inspect(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     type_rows = con.execute(
         "SELECT DISTINCT incident_type FROM marts.fct_incidents WHERE incident_type IS NOT NULL ORDER BY 1"
     ).fetchall()
+    teams, custom_fields = _teams_and_fields(con, present)
     published_at = None
     if "marts._published" in present:
         (published_at,) = con.execute("SELECT max(published_at) FROM marts._published").fetchall()[0]
@@ -176,8 +189,47 @@ def _inspect(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
         incident_count=int(count),
         severities=tuple(NO_SEVERITY if name is None else str(name) for (name,) in severity_rows),
         incident_types=tuple(str(name) for (name,) in type_rows),
+        teams=teams,
+        custom_fields=custom_fields,
         tables=tuple((table, tuple(sorted(columns))) for table, columns in sorted(present.items())),
     )
+
+
+def _teams_and_fields(
+    con: duckdb.DuckDBPyConnection, present: dict[str, set[str]]
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, tuple[str, ...]], ...]]:
+    """The sidebar's team and custom-field choices; empty when the snapshot predates those marts."""
+    teams: tuple[tuple[str, str], ...] = ()
+    if {"team_id", "team_name"} <= present.get(f"marts.{TEAMS}", set()):
+        teams = tuple(
+            (str(team_id), str(name if name is not None else team_id))
+            for team_id, name in con.execute(
+                f"SELECT team_id, team_name FROM marts.{TEAMS} WHERE team_id IS NOT NULL "
+                "ORDER BY lower(team_name) NULLS LAST, team_id"
+            ).fetchall()
+        )
+    fields: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    if {"custom_field_id", "custom_field_name", "value"} <= present.get(f"marts.{FIELD_VALUES}", set()):
+        rows = con.execute(
+            f"""
+            WITH counted AS (
+                SELECT custom_field_id, any_value(custom_field_name) AS name, value, count(*) AS n
+                FROM marts.{FIELD_VALUES}
+                WHERE custom_field_id IS NOT NULL AND value IS NOT NULL
+                GROUP BY custom_field_id, value
+            )
+            SELECT custom_field_id, any_value(name),
+                   list(value ORDER BY n DESC, value)[1:{MAX_FIELD_VALUES}]
+            FROM counted
+            GROUP BY custom_field_id
+            ORDER BY lower(any_value(name)), custom_field_id
+            """
+        ).fetchall()
+        fields = tuple(
+            (str(field_id), str(name or field_id), tuple(str(v) for v in values))
+            for field_id, name, values in rows
+        )
+    return teams, fields
 
 
 @dataclass(frozen=True)

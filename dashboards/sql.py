@@ -1,52 +1,19 @@
 """Cached, parameterized, read-only queries on the snapshot, and the SQL the pages share.
 
 Every value from the user arrives as a bound parameter (`$name`), never spliced into SQL text.
-Metric rules are read from the marts' columns, never restated here: the incidents in metrics are
-`fct_incidents.is_in_metrics`, the incidents the sidebar toggle adds are `is_status_in_metrics`
-(dbt's rule minus the mode), and the median's confidence interval uses dbt's rank table.
+Metric rules are read from the marts' columns, never restated here; the sidebar filters' SQL lives in
+`dashboards/filters.py` (its one home), and the median's confidence interval uses dbt's rank table.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboards.snapshot import CACHE_TTL_SECONDS, NO_SEVERITY, RANKS, Snapshot, SnapshotInfo, connect
-
-# The incidents the toggle adds back: in metrics but for their mode (retrospective, test, tutorial).
-# A column of fct_incidents; on a snapshot built before it existed the toggle is disabled.
-STATUS_IN_METRICS = "is_status_in_metrics"
-
-# fct_incidents with `is_status_in_metrics` always present (NULL when the mart lacks it): UNION BY NAME
-# fills a column one side lacks with NULL, so one SQL text serves old and new snapshots.
-_INCIDENTS = f"""
-    (SELECT NULL::BOOLEAN AS {STATUS_IN_METRICS} WHERE false)
-    UNION ALL BY NAME
-    (SELECT * FROM marts.fct_incidents)
-"""
-
-# The sidebar filters over those incidents; every value is a bound parameter.
-_INCIDENT_FILTER = f"""
-    reported_at >= $start AND reported_at < $end_exclusive
-    AND (is_in_metrics OR ($include_non_standard AND coalesce({STATUS_IN_METRICS}, false)))
-    AND ($all_severities
-         OR list_contains($severities::VARCHAR[], severity_name)
-         OR ($no_severity AND severity_name IS NULL))
-    AND ($all_types OR list_contains($incident_types::VARCHAR[], incident_type))
-"""
-
-# The filtered incidents as a CTE named `filtered` (parameters: `filter_params`).
-FILTERED_INCIDENTS = f"""
-    filtered AS (
-        SELECT *
-        FROM ({_INCIDENTS})
-        WHERE {_INCIDENT_FILTER}
-    )
-"""
+from dashboards.snapshot import CACHE_TTL_SECONDS, RANKS, Snapshot, SnapshotInfo, connect
 
 _EMPTY_RANKS = "SELECT NULL::INTEGER AS sample_size, NULL::INTEGER AS lower_rank, NULL::INTEGER AS upper_rank"
 
@@ -59,11 +26,6 @@ def ranks_cte(info: SnapshotInfo) -> str:
     if info.has(RANKS, "sample_size", "lower_rank", "upper_rank"):
         return f"ranks AS (SELECT sample_size, lower_rank, upper_rank FROM marts.{RANKS})"
     return f"ranks AS ({_EMPTY_RANKS} WHERE false)"
-
-
-def can_include_non_standard(info: SnapshotInfo) -> bool:
-    """Whether the snapshot says which non-standard incidents the toggle may add back."""
-    return info.has("fct_incidents", STATUS_IN_METRICS)
 
 
 def _connect_and_run(path: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -109,31 +71,3 @@ def _is_null(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def severity_params(severities: tuple[str, ...]) -> dict[str, Any]:
-    """Bound parameters of a severity filter: empty means all; NO_SEVERITY selects null severities."""
-    names = [s for s in severities if s != NO_SEVERITY]
-    return {
-        "all_severities": not severities,
-        "severities": names,
-        "no_severity": NO_SEVERITY in severities,
-    }
-
-
-def filter_params(
-    start: date,
-    end: date,
-    severities: tuple[str, ...] = (),
-    include_non_standard: bool = False,
-    incident_types: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """The bound parameters of FILTERED_INCIDENTS: [start, end] are UTC days of `reported_at`, inclusive."""
-    return {
-        "start": datetime.combine(start, time(), UTC),
-        "end_exclusive": datetime.combine(end + timedelta(days=1), time(), UTC),
-        "include_non_standard": include_non_standard,
-        **severity_params(severities),
-        "all_types": not incident_types,
-        "incident_types": list(incident_types),
-    }

@@ -27,7 +27,8 @@ if info is None or not info.ready:
 else:
     assert snapshot is not None  # a ready info comes from a snapshot
     render_sidebar_filters(info, snapshot_docs(snapshot.path, snapshot.version))
-    # Every page reads the filters with `current_filters()` (Data health ignores them).
+    # Every page reads the filters with `current_filters()` (Data health ignores them: it is about the
+    # whole snapshot).
     page = st.navigation(
         {
             "Incidents": [
@@ -39,9 +40,12 @@ else:
             ],
             "People": [
                 st.Page("app_pages/people.py", title="People and roles", icon=":material/group:"),
+                st.Page("app_pages/teams.py", title="Teams", icon=":material/groups:"),
+                st.Page("app_pages/oncall.py", title="On-call", icon=":material/notifications_active:"),
             ],
             "Process": [
                 st.Page("app_pages/follow_ups.py", title="Follow-ups", icon=":material/task_alt:"),
+                st.Page("app_pages/post_incident.py", title="Post-incident", icon=":material/rate_review:"),
             ],
             "Data": [
                 st.Page("app_pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),

@@ -68,8 +68,8 @@ else:
     )
 
 if components.has_or_note(info, "fct_pagerduty_incidents", *queries.PAGERDUTY_COLUMNS, what="MTTA"):
-    pages = queries.mtta(snapshot, filters.start, filters.end)
-    pages_before = queries.mtta(snapshot, previous.start, previous.end) if comparable else None
+    pages = queries.mtta(snapshot, filters)
+    pages_before = queries.mtta(snapshot, previous) if comparable else None
     page_col, *mtta_cols = st.columns(4)
     page_col.metric(
         "Pages",
@@ -105,33 +105,65 @@ else:
     left.altair_chart(charts.incidents_per_month(monthly, severity_order), width="stretch")
     right.altair_chart(charts.mttr_median_per_month(monthly, severity_order), width="stretch")
 
-st.subheader("MTTR by month and severity", help=ctx.help(definitions.METRICS_MTTR_TABLE))
-st.caption(ctx.help(definitions.METRICS_MTTR_TABLE))
-with_ci = info.has("metrics_mttr", *queries.MTTR_CI_COLUMNS)
-table = queries.metrics_mttr(snapshot, filters, with_ci=with_ci)
-duration_columns = ("mttr_mean_seconds", "mttr_median_seconds", "mttr_p90_seconds")
-hours = {
-    c: c.replace("_seconds", "_hours")
-    for c in duration_columns + (queries.MTTR_CI_COLUMNS if with_ci else ())
-}
-components.table(
-    table.assign(**{h: table[s] / 3600 for s, h in hours.items()}).drop(columns=list(hours)),
-    "metrics_mttr",
-    ctx,
-    download=table,  # the mart's own columns, durations in seconds
-    column_config={
-        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        "severity_name": st.column_config.TextColumn("Severity"),
-        "incident_count": st.column_config.NumberColumn("Incidents"),
-        "resolved_count": st.column_config.NumberColumn("Resolved"),
-        "mttr_mean_hours": st.column_config.NumberColumn("Mean (h)", format="%.1f"),
-        "mttr_median_hours": st.column_config.NumberColumn("Median (h)", format="%.1f"),
-        "mttr_p90_hours": st.column_config.NumberColumn("p90 (h)", format="%.1f"),
-        "mttr_median_ci_lower_hours": st.column_config.NumberColumn(
-            "Median CI low (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
-        ),
-        "mttr_median_ci_upper_hours": st.column_config.NumberColumn(
-            "Median CI high (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
-        ),
-    },
-)
+if filters.team_active:
+    # metrics_mttr has no team: the team's own rows come from metrics_mttr_by_team.
+    st.subheader(
+        f"MTTR by month and severity: {filters.team_text()}", help=ctx.help(definitions.METRICS_MTTR_BY_TEAM)
+    )
+    st.caption(ctx.help(definitions.METRICS_MTTR_BY_TEAM))
+    if components.has_or_note(
+        info, queries.MTTR_BY_TEAM, *queries.MTTR_BY_TEAM_COLUMNS, what="The team's MTTR table"
+    ):
+        by_team = queries.metrics_mttr_by_team(snapshot, filters)
+        seconds = [c for c in by_team.columns if c.endswith("_seconds")]
+        components.table(
+            by_team.assign(**{c.replace("_seconds", "_hours"): by_team[c] / 3600 for c in seconds}).drop(
+                columns=seconds
+            ),
+            "metrics_mttr_by_team",
+            ctx,
+            download=by_team,
+            column_config={
+                "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+                "team_name": "Team",
+                "severity_name": "Severity",
+                "incident_count": st.column_config.NumberColumn("Incidents"),
+                "resolved_count": st.column_config.NumberColumn("Resolved"),
+                "mttr_mean_hours": st.column_config.NumberColumn("Mean (h)", format="%.1f"),
+                "mttr_median_hours": st.column_config.NumberColumn("Median (h)", format="%.1f"),
+                "mttr_p90_hours": st.column_config.NumberColumn("p90 (h)", format="%.1f"),
+            },
+        )
+else:
+    st.subheader("MTTR by month and severity", help=ctx.help(definitions.METRICS_MTTR_TABLE))
+    st.caption(ctx.help(definitions.METRICS_MTTR_TABLE))
+    if filters.field_active:
+        st.caption("The custom-field filter does not apply to this table: the mart has no field values.")
+    with_ci = info.has("metrics_mttr", *queries.MTTR_CI_COLUMNS)
+    table = queries.metrics_mttr(snapshot, filters, with_ci=with_ci)
+    duration_columns = ("mttr_mean_seconds", "mttr_median_seconds", "mttr_p90_seconds")
+    hours = {
+        c: c.replace("_seconds", "_hours")
+        for c in duration_columns + (queries.MTTR_CI_COLUMNS if with_ci else ())
+    }
+    components.table(
+        table.assign(**{h: table[s] / 3600 for s, h in hours.items()}).drop(columns=list(hours)),
+        "metrics_mttr",
+        ctx,
+        download=table,  # the mart's own columns, durations in seconds
+        column_config={
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+            "severity_name": st.column_config.TextColumn("Severity"),
+            "incident_count": st.column_config.NumberColumn("Incidents"),
+            "resolved_count": st.column_config.NumberColumn("Resolved"),
+            "mttr_mean_hours": st.column_config.NumberColumn("Mean (h)", format="%.1f"),
+            "mttr_median_hours": st.column_config.NumberColumn("Median (h)", format="%.1f"),
+            "mttr_p90_hours": st.column_config.NumberColumn("p90 (h)", format="%.1f"),
+            "mttr_median_ci_lower_hours": st.column_config.NumberColumn(
+                "Median CI low (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
+            ),
+            "mttr_median_ci_upper_hours": st.column_config.NumberColumn(
+                "Median CI high (h)", format="%.1f", help=ctx.help(definitions.MEDIAN_CI)
+            ),
+        },
+    )

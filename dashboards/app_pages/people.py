@@ -127,6 +127,10 @@ else:
 
 # ----------------------------------------------------------------------------------------- workload
 st.subheader("Responder workload per person and week", help=ctx.help(definitions.WORKLOAD))
+if filters.team_active:
+    st.caption(
+        f"People of {filters.team_text()} (`dim_team_members`); the custom-field filter does not apply."
+    )
 if components.has_or_note(
     info, "metrics_responder_workload", *queries.WORKLOAD_COLUMNS, what="Responder workload"
 ):

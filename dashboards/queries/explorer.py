@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboards.filters import Filters
 from dashboards.snapshot import Snapshot
-from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, query_snapshot_row
+from dashboards.sql import query_snapshot, query_snapshot_row
 
 LIST_LIMIT = 1000
 LIST_COLUMNS = (
@@ -50,7 +50,7 @@ def _search_params(filters: Filters, search: str, statuses: tuple[str, ...]) -> 
 def status_categories(snapshot: Snapshot, filters: Filters) -> list[str]:
     df = query_snapshot(
         snapshot,
-        f"WITH {FILTERED_INCIDENTS} SELECT DISTINCT status_category FROM filtered "
+        f"WITH {filters.incidents_cte()} SELECT DISTINCT status_category FROM filtered "
         "WHERE status_category IS NOT NULL ORDER BY 1",
         filters.params(),
     )
@@ -72,7 +72,7 @@ def search_incidents(
     rows = query_snapshot(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS}
+        WITH {filters.incidents_cte()}
         SELECT {selected}
         FROM filtered
         WHERE {_search_clause()}
@@ -83,7 +83,7 @@ def search_incidents(
     )
     total = query_snapshot_row(
         snapshot,
-        f"WITH {FILTERED_INCIDENTS} SELECT count(*) AS n FROM filtered WHERE {_search_clause()}",
+        f"WITH {filters.incidents_cte()} SELECT count(*) AS n FROM filtered WHERE {_search_clause()}",
         params,
     )
     return rows, int(total.get("n") or 0)

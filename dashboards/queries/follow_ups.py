@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboards.filters import Filters
 from dashboards.snapshot import NO_SEVERITY, Snapshot
-from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, query_snapshot_row
+from dashboards.sql import query_snapshot, query_snapshot_row
 
 FOLLOW_UP_COLUMNS = (
     "follow_up_id",
@@ -27,8 +27,11 @@ NO_OWNER = "(no owner)"
 NO_PRIORITY = "(no priority)"
 AGE_BUCKETS = ("< 7 days", "7–30 days", "30–90 days", "> 90 days")
 
-_FOLLOW_UPS = f"""
-    WITH {FILTERED_INCIDENTS},
+
+def _follow_ups(filters: Filters) -> str:
+    """The CTE `follow_ups`: fct_follow_ups of the filtered incidents, with severity and age."""
+    return f"""
+    WITH {filters.incidents_cte()},
     follow_ups AS (
         SELECT
             u.*,
@@ -50,7 +53,7 @@ def summary(snapshot: Snapshot, filters: Filters, as_of: datetime) -> dict[str, 
     return query_snapshot_row(
         snapshot,
         f"""
-        {_FOLLOW_UPS}
+        {_follow_ups(filters)}
         SELECT
             count(*) AS follow_up_count,
             count(*) FILTER (WHERE is_open) AS open_count,
@@ -68,7 +71,7 @@ def open_follow_ups(snapshot: Snapshot, filters: Filters, as_of: datetime) -> pd
     return query_snapshot(
         snapshot,
         f"""
-        {_FOLLOW_UPS}
+        {_follow_ups(filters)}
         SELECT
             follow_up_id, reference, incident_id, title, status,
             coalesce(priority_name, $no_priority) AS priority_name,
@@ -111,7 +114,7 @@ def completion_by_severity(snapshot: Snapshot, filters: Filters, as_of: datetime
     return query_snapshot(
         snapshot,
         f"""
-        {_FOLLOW_UPS}
+        {_follow_ups(filters)}
         SELECT
             severity,
             max(severity_rank) AS severity_rank,

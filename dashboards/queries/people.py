@@ -8,7 +8,7 @@ import pandas as pd
 
 from dashboards.filters import Filters
 from dashboards.snapshot import NO_SEVERITY, Snapshot
-from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, query_snapshot_row
+from dashboards.sql import query_snapshot, query_snapshot_row
 
 WORKLOAD_COLUMNS = (
     "person_email",
@@ -41,7 +41,7 @@ def lead_summary(snapshot: Snapshot, filters: Filters) -> dict[str, Any]:
     return query_snapshot_row(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS}
+        WITH {filters.incidents_cte()}
         SELECT count(*) AS incident_count,
                count(lead_email) AS with_lead_count,
                count(DISTINCT lead_email) AS lead_count
@@ -57,7 +57,7 @@ def lead_load(snapshot: Snapshot, filters: Filters, has_people: bool) -> pd.Data
     return query_snapshot(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS}
+        WITH {filters.incidents_cte()}
         SELECT
             f.lead_email,
             {name},
@@ -79,7 +79,7 @@ def role_coverage(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     return query_snapshot(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS}
+        WITH {filters.incidents_cte()}
         SELECT
             r.role_name,
             count(DISTINCT r.incident_id) AS incident_count,
@@ -100,7 +100,7 @@ def time_to_lead(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     return query_snapshot(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS}
+        WITH {filters.incidents_cte()}
         SELECT
             f.incident_id,
             f.severity_name,
@@ -115,7 +115,8 @@ def time_to_lead(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
 
 
 def workload(snapshot: Snapshot, filters: Filters, has_people: bool) -> pd.DataFrame:
-    """Rows of `metrics_responder_workload` for the ISO weeks overlapping the period."""
+    """Rows of `metrics_responder_workload` for the ISO weeks overlapping the period, of the people the
+    team filter keeps."""
     name, join = _people_join(has_people, "w.person_email")
     return query_snapshot(
         snapshot,
@@ -125,9 +126,10 @@ def workload(snapshot: Snapshot, filters: Filters, has_people: bool) -> pd.DataF
         FROM marts.metrics_responder_workload AS w
         {join}
         WHERE w.week >= date_trunc('week', $start_day::DATE) AND w.week <= $end_day::DATE
+          AND {filters.people_clause("w.person_email")}
         ORDER BY w.week, w.workload_minutes DESC
         """,
-        {"start_day": filters.start, "end_day": filters.end},
+        {"start_day": filters.start, "end_day": filters.end, "team_id": filters.params()["team_id"]},
     )
 
 
@@ -164,7 +166,7 @@ def page_heatmap(snapshot: Snapshot, filters: Filters, has_timezones: bool) -> p
     return query_snapshot(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS},
+        WITH {filters.incidents_cte()},
         pages AS (
             SELECT timezone({zone}, t.occurred_at) AS local_time
             FROM marts.fct_incident_timeline AS t

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dashboards.filters import Filters
 from dashboards.snapshot import NO_SEVERITY, Snapshot, SnapshotInfo
-from dashboards.sql import FILTERED_INCIDENTS, query_snapshot, ranks_cte
+from dashboards.sql import query_snapshot, ranks_cte
 
 # The severity history mart: one row per period an incident held a severity.
 SEVERITY_PERIODS = "fct_incident_severity_periods"
@@ -26,7 +26,7 @@ def by_severity(snapshot: Snapshot, info: SnapshotInfo, filters: Filters) -> pd.
     return query_snapshot(
         snapshot,
         f"""
-        WITH {FILTERED_INCIDENTS},
+        WITH {filters.incidents_cte()},
         {ranks_cte(info)},
         grouped AS (
             SELECT
@@ -61,9 +61,9 @@ def by_severity(snapshot: Snapshot, info: SnapshotInfo, filters: Filters) -> pd.
     )
 
 
-def _periods_cte() -> str:
+def _periods_cte(filters: Filters) -> str:
     return f"""
-        WITH {FILTERED_INCIDENTS},
+        WITH {filters.incidents_cte()},
         periods AS (
             SELECT p.incident_id, coalesce(p.severity_name, $no_severity_label) AS severity,
                    p.severity_rank, p.started_at, p.seconds_at_severity AS duration_seconds
@@ -78,7 +78,7 @@ def time_at_severity(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     return query_snapshot(
         snapshot,
         f"""
-        {_periods_cte()},
+        {_periods_cte(filters)},
         per_incident AS (
             SELECT incident_id, severity, max(severity_rank) AS severity_rank,
                    sum(duration_seconds) AS seconds
@@ -104,7 +104,7 @@ def severity_changes(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     return query_snapshot(
         snapshot,
         f"""
-        {_periods_cte()},
+        {_periods_cte(filters)},
         ordered AS (
             SELECT incident_id, severity, severity_rank,
                    lag(severity) OVER w AS previous_severity,
@@ -134,7 +134,7 @@ def changed_incident_count(snapshot: Snapshot, filters: Filters) -> int:
     df = query_snapshot(
         snapshot,
         f"""
-        {_periods_cte()}
+        {_periods_cte(filters)}
         SELECT count(*) AS n FROM (
             SELECT incident_id FROM periods GROUP BY incident_id HAVING count(DISTINCT severity) > 1
         )

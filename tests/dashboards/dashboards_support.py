@@ -43,6 +43,35 @@ ALL_MARTS = (
     "metrics_data_coverage",
     "fct_sync_runs",
 )
+# The marts of the teams, post-incident and on-call wave (docs/contract.md#marts): a snapshot published
+# before them lacks them all (OLD_MARTS).
+OLD_MARTS = ALL_MARTS
+NEW_MARTS = (
+    "dim_teams",
+    "dim_team_members",
+    "fct_incident_field_values",
+    "fct_incident_teams",
+    "metrics_mttr_by_team",
+    "metrics_team_workload",
+    "fct_postmortems",
+    "metrics_post_incident",
+    "fct_oncall_shifts",
+    "fct_pages",
+    "metrics_oncall_burden",
+)
+ALL_MARTS = OLD_MARTS + NEW_MARTS
+# fct_incidents' columns of the same wave.
+ALERT_COLUMNS = ("first_alert_at", "time_to_declare_seconds")
+# Hand-made teams: (team_id, team_name, incidentio_team_id, pagerduty_team_id, catalog entry of the team
+# in the "Affected team" field). The last is a PagerDuty-only team, attributed through PagerDuty.
+TEAMS = (
+    ("01TEAMPAYMENTS", "Payments", "01TEAMPAYMENTS", "PTPAY01", "01CEPAYMENTS"),
+    ("01TEAMPLATFORM", "Platform", "01TEAMPLATFORM", "PTPLAT1", "01CEPLATFORM"),
+    ("01TEAMIDENTITY", "Identity", "01TEAMIDENTITY", None, "01CEIDENTITY"),
+    ("01TEAMDATA", "Data", "01TEAMDATA", None, "01CEDATA"),
+    ("pagerduty:PTOPS01", "Ops on-call", None, "PTOPS01", None),
+)
+ONCALL_PEOPLE = 30  # people 0..29 hold shifts; pages also reach people 30..39, who never do
 
 FCT_INCIDENTS_DDL = """
 CREATE TABLE marts.fct_incidents (
@@ -54,7 +83,7 @@ CREATE TABLE marts.fct_incidents (
     time_to_resolve_seconds DOUBLE, time_to_mitigate_seconds DOUBLE, is_in_metrics BOOLEAN,
     is_status_in_metrics BOOLEAN,
     is_duration_invalid BOOLEAN, resolved_at_source VARCHAR, pagerduty_link_source VARCHAR,
-    permalink VARCHAR
+    permalink VARCHAR, first_alert_at TIMESTAMPTZ, time_to_declare_seconds DOUBLE
 )
 """
 
@@ -108,6 +137,10 @@ CREATE TEMP MACRO u(k) AS (hash(k::VARCHAR) % 1000003) / 1000003.0;
 CREATE TEMP MACRO lognormal(k, mu, sigma) AS exp(
     mu + sigma * sqrt(-2 * ln(1 - u(k || ':a'))) * cos(2 * pi() * u(k || ':b'))
 );
+CREATE TEMP MACRO band(local_ts) AS CASE
+    WHEN hour(local_ts) >= 22 OR hour(local_ts) < 8 THEN 'sleep'
+    WHEN isodow(local_ts) <= 5 AND hour(local_ts) < 18 THEN 'business'
+    ELSE 'off' END;
 """
 
 DERIVED_MARTS_SQL = """
@@ -337,6 +370,262 @@ FROM unnest($sources) AS s(source), range(4) AS t(r);
 """
 
 
+# The teams, custom-field, post-incident and on-call marts, with the contract's columns and types, derived
+# from the hand-made teams (`$teams`) and the marts above by the rules of docs/metrics.md (simplified
+# where a fixture can be: shifts start on whole hours and never overlap for one person).
+NEW_MARTS_SQL = """
+CREATE TEMP TABLE team_seed AS
+SELECT t.* FROM (SELECT unnest($teams, recursive := true)) AS t;
+
+CREATE TABLE marts.dim_team_members AS
+SELECT DISTINCT s.team_id, 'person' || i || '@example.com' AS person_email
+FROM range($people) AS r(i)
+JOIN team_seed AS s
+  -- i % 6 = 5: in no team; every seventh person also in Platform (two teams)
+  ON s.team_id = ($team_ids)[1 + (i % 6)::INTEGER]
+  OR (i % 7 = 0 AND s.team_id = '01TEAMPLATFORM');
+
+CREATE TABLE marts.dim_teams AS
+SELECT s.team_id, s.team_name, s.incidentio_team_id, s.pagerduty_team_id,
+       (SELECT count(DISTINCT m.person_email) FROM marts.dim_team_members AS m WHERE m.team_id = s.team_id)
+           AS member_count
+FROM team_seed AS s;
+
+CREATE TABLE marts.fct_incident_field_values AS
+WITH catalog_teams AS (
+    SELECT row_number() OVER (ORDER BY team_id) - 1 AS k, team_name, catalog_entry_id
+    FROM team_seed WHERE catalog_entry_id IS NOT NULL
+),
+affected AS (
+    SELECT i.incident_id, c.team_name, c.catalog_entry_id
+    FROM marts.fct_incidents AS i
+    JOIN catalog_teams AS c
+      ON u(i.incident_id || 'team') < 0.65
+     AND (c.k = hash(i.incident_id || 'tk') % 4
+          OR (u(i.incident_id || 'two') < 0.15 AND c.k = (hash(i.incident_id || 'tk') + 1) % 4))
+)
+SELECT incident_id, '01CFTEAM' AS custom_field_id, 'Affected team' AS custom_field_name,
+       'multi_select' AS field_type, team_name AS value, NULL::DOUBLE AS value_numeric, catalog_entry_id
+FROM affected
+UNION ALL
+SELECT incident_id, '01CFSERVICE', 'Affected service', 'single_select', v, NULL, '01CESVC' || upper(v)
+FROM (SELECT incident_id, ['api', 'db', 'auth', 'queue'][1 + (hash(incident_id || 'svc') % 4)::INTEGER] AS v
+      FROM marts.fct_incidents WHERE u(incident_id || 'svcp') < 0.8)
+UNION ALL
+SELECT incident_id, '01CFCUSTOMERS', 'Customers affected', 'numeric', n::VARCHAR, n::DOUBLE, NULL
+FROM (SELECT incident_id, (hash(incident_id || 'cust') % 500)::INTEGER AS n
+      FROM marts.fct_incidents WHERE u(incident_id || 'custp') < 0.5);
+
+CREATE TABLE marts.fct_incident_teams AS
+WITH by_field AS (
+    SELECT DISTINCT v.incident_id, s.team_id, 'custom_field' AS attributed_by
+    FROM marts.fct_incident_field_values AS v
+    JOIN team_seed AS s ON s.catalog_entry_id = v.catalog_entry_id
+)
+SELECT * FROM by_field
+UNION ALL
+SELECT i.incident_id, 'pagerduty:PTOPS01', 'pagerduty'
+FROM marts.fct_incidents AS i
+WHERE i.pagerduty_incident_id IS NOT NULL AND u(i.incident_id || 'pdteam') < 0.5
+  AND i.incident_id NOT IN (SELECT incident_id FROM by_field);
+
+CREATE TABLE marts.metrics_mttr_by_team AS
+SELECT
+    date_trunc('month', i.reported_at)::DATE AS month,
+    t.team_id,
+    d.team_name,
+    i.severity_name,
+    count(*) AS incident_count,
+    count(i.resolved_at) AS resolved_count,
+    avg(i.time_to_resolve_seconds) AS mttr_mean_seconds,
+    quantile_cont(i.time_to_resolve_seconds, 0.5) AS mttr_median_seconds,
+    quantile_cont(i.time_to_resolve_seconds, 0.9) AS mttr_p90_seconds
+FROM marts.fct_incidents AS i
+LEFT JOIN marts.fct_incident_teams AS t ON t.incident_id = i.incident_id
+LEFT JOIN marts.dim_teams AS d ON d.team_id = t.team_id
+WHERE i.is_in_metrics
+GROUP BY ALL;
+
+CREATE TABLE marts.metrics_team_workload AS
+WITH member_weeks AS (
+    SELECT m.team_id, w.week, sum(w.workload_minutes) AS workload_minutes, sum(w.page_count) AS page_count,
+           sum(w.sleep_hour_page_count) AS sleep_hour_page_count
+    FROM marts.dim_team_members AS m
+    JOIN marts.metrics_responder_workload AS w ON w.person_email = m.person_email
+    GROUP BY ALL
+),
+team_incidents AS (
+    SELECT t.team_id, date_trunc('week', i.reported_at)::DATE AS week, count(*) AS incident_count
+    FROM marts.fct_incident_teams AS t
+    JOIN marts.fct_incidents AS i ON i.incident_id = t.incident_id
+    WHERE i.is_in_metrics
+    GROUP BY ALL
+),
+team_weeks AS (SELECT team_id, week FROM member_weeks UNION SELECT team_id, week FROM team_incidents)
+SELECT k.team_id, k.week, d.member_count, coalesce(n.incident_count, 0) AS incident_count,
+       coalesce(w.workload_minutes, 0) AS workload_minutes, coalesce(w.page_count, 0) AS page_count,
+       coalesce(w.sleep_hour_page_count, 0) AS sleep_hour_page_count
+FROM team_weeks AS k
+JOIN marts.dim_teams AS d ON d.team_id = k.team_id
+LEFT JOIN member_weeks AS w ON w.team_id = k.team_id AND w.week = k.week
+LEFT JOIN team_incidents AS n ON n.team_id = k.team_id AND n.week = k.week;
+
+-- Post-mortems for most serious resolved incidents, in every status, a few completed before resolution.
+CREATE TABLE marts.fct_postmortems AS
+WITH drawn AS (
+    SELECT i.incident_id, i.resolved_at, d.k, i.incident_id || ':pm' || d.k AS key
+    FROM marts.fct_incidents AS i,
+    LATERAL range(CASE WHEN u(i.incident_id || 'pm2') < 0.1 THEN 2 ELSE 1 END) AS d(k)
+    WHERE i.resolved_at IS NOT NULL AND coalesce(i.severity_rank, 0) >= 1 AND u(i.incident_id || 'pm') < 0.75
+),
+timed AS (
+    SELECT *,
+        CASE WHEN u(key || 'st') < 0.3 THEN 'in_progress' WHEN u(key || 'st') < 0.5 THEN 'in_review'
+             ELSE 'completed' END AS status,
+        CASE WHEN u(key || 'early') < 0.06 THEN resolved_at - INTERVAL 2 HOUR
+             ELSE resolved_at + to_seconds(3600 + u(key || 'c') * 72 * 3600) END AS created_at
+    FROM drawn
+),
+updated AS (
+    SELECT *,
+        CASE WHEN u(key || 'early') < 0.06 THEN created_at + INTERVAL 1 HOUR
+             ELSE created_at + to_seconds(3600 + u(key || 'u') * 240 * 3600) END AS updated_at
+    FROM timed
+)
+SELECT '01PM' || md5(key)[:20] AS postmortem_id, incident_id, status,
+       CASE WHEN u(key || 'ty') < 0.8 THEN 'in_app' ELSE 'external' END AS document_type,
+       created_at, updated_at, CASE WHEN status = 'completed' THEN updated_at END AS completed_at
+FROM updated;
+
+CREATE TABLE marts.metrics_post_incident AS
+WITH resolved AS (
+    SELECT incident_id, date_trunc('month', resolved_at)::DATE AS month, severity_name, resolved_at
+    FROM marts.fct_incidents WHERE is_in_metrics AND resolved_at IS NOT NULL
+),
+documents AS (
+    SELECT incident_id, min(completed_at) AS first_completed_at FROM marts.fct_postmortems GROUP BY 1
+),
+incident_rows AS (
+    SELECT r.month, r.severity_name, count(*) AS resolved_count,
+           count(d.incident_id) AS postmortem_count,
+           count(d.first_completed_at) AS postmortem_completed_count,
+           quantile_cont(epoch(d.first_completed_at - r.resolved_at) / 3600, 0.5)
+               FILTER (WHERE d.first_completed_at >= r.resolved_at) AS median_hours_to_postmortem_completed
+    FROM resolved AS r LEFT JOIN documents AS d ON d.incident_id = r.incident_id
+    GROUP BY ALL
+),
+follow_up_rows AS (
+    SELECT r.month, r.severity_name, count(u.follow_up_id) AS follow_up_count,
+           count(*) FILTER (WHERE u.status = 'completed') AS follow_up_completed_count,
+           quantile_cont(epoch(u.completed_at - u.created_at) / 86400, 0.5)
+               FILTER (WHERE u.status = 'completed') AS median_days_to_follow_up_completed
+    FROM resolved AS r JOIN marts.fct_follow_ups AS u ON u.incident_id = r.incident_id
+    GROUP BY ALL
+)
+SELECT i.month, i.severity_name, i.resolved_count, i.postmortem_count, i.postmortem_completed_count,
+       i.median_hours_to_postmortem_completed, coalesce(f.follow_up_count, 0) AS follow_up_count,
+       coalesce(f.follow_up_completed_count, 0) AS follow_up_completed_count,
+       f.median_days_to_follow_up_completed
+FROM incident_rows AS i
+LEFT JOIN follow_up_rows AS f ON f.month = i.month AND f.severity_name IS NOT DISTINCT FROM i.severity_name;
+
+-- A weekly rota: person p holds a 7-day shift from Monday 09:00 UTC in weeks where (week + p) % 6 = 0,
+-- and every fifth person a 12-hour night override three weeks later.
+CREATE TEMP TABLE shift_seed AS
+WITH weeks AS (
+    SELECT w, date_trunc('week', $first_day::TIMESTAMPTZ) + to_days(7 * w) AS monday
+    FROM range(27) AS t(w)
+)
+SELECT 'person' || p || '@example.com' AS person_email, p,
+       monday + INTERVAL 9 HOUR AS start_at, monday + INTERVAL 9 HOUR + INTERVAL 7 DAY AS end_at, w
+FROM weeks, range($oncall_people) AS q(p)
+WHERE (w + p) % 6 = 0
+UNION ALL
+SELECT 'person' || p || '@example.com', p, monday + INTERVAL 2 DAY + INTERVAL 20 HOUR,
+       monday + INTERVAL 3 DAY + INTERVAL 8 HOUR, w
+FROM weeks, range($oncall_people) AS q(p)
+WHERE (w + p) % 6 = 3 AND p % 5 = 0;
+
+CREATE TEMP TABLE shift_hours AS
+SELECT s.person_email, s.start_at, g.h AS hour_start, band(timezone(d.timezone, g.h)) AS band
+FROM shift_seed AS s
+JOIN marts.dim_people AS d ON d.person_email = s.person_email,
+LATERAL generate_series(s.start_at, s.end_at - INTERVAL 1 HOUR, INTERVAL 1 HOUR) AS g(h);
+
+CREATE TABLE marts.fct_oncall_shifts AS
+SELECT
+    md5(s.person_email || s.start_at::VARCHAR)[:16] AS shift_id,
+    CASE WHEN s.p % 2 = 0 THEN 'pagerduty' ELSE 'incidentio' END AS source,
+    CASE WHEN s.p % 2 = 0 THEN 'PSCHED' ELSE '01SCHED' END || (s.p % 3) AS schedule_id,
+    'Rota ' || (s.p % 3) AS schedule_name,
+    CASE WHEN s.p % 2 = 0 THEN 1 + (s.p % 4 = 0)::INTEGER END AS escalation_level,
+    s.person_email, s.start_at, s.end_at,
+    count(*)::DOUBLE AS hours,
+    (count(*) FILTER (WHERE h.band = 'business'))::DOUBLE AS business_hours,
+    (count(*) FILTER (WHERE h.band = 'off'))::DOUBLE AS off_hours,
+    (count(*) FILTER (WHERE h.band = 'sleep'))::DOUBLE AS sleep_hours
+FROM shift_seed AS s
+JOIN shift_hours AS h ON h.person_email = s.person_email AND h.start_at = s.start_at
+GROUP BY ALL;
+
+CREATE TEMP TABLE page_seed AS
+WITH pagerduty AS (
+    SELECT 'pagerduty' AS source, pagerduty_incident_id AS key, incident_id, pagerduty_incident_id,
+           NULL::VARCHAR AS escalation_id, created_at + INTERVAL 30 SECOND AS notified_at, urgency,
+           first_acknowledged_at AS acknowledged_at
+    FROM marts.fct_pagerduty_incidents
+),
+escalations AS (
+    SELECT 'incidentio', incident_id || 'esc', incident_id, NULL, '01ESC' || md5(incident_id)[:16],
+           reported_at - INTERVAL 2 MINUTE,
+           CASE WHEN u(incident_id || 'urg') < 0.6 THEN 'high' ELSE 'low' END,
+           CASE WHEN u(incident_id || 'eack') < 0.8
+                THEN reported_at - INTERVAL 2 MINUTE + to_seconds(lognormal(incident_id || 'eackd', 4.5, 0.9))
+           END
+    FROM marts.fct_incidents WHERE u(incident_id || 'escp') < 0.3
+)
+SELECT *, 'person' || CASE WHEN u(key || 'who') < 0.8 THEN hash(key || 'p') % $oncall_people
+                           ELSE $oncall_people + hash(key || 'p') % 10 END || '@example.com' AS person_email
+FROM (SELECT * FROM pagerduty UNION ALL SELECT * FROM escalations);
+
+CREATE TABLE marts.fct_pages AS
+SELECT
+    md5(p.source || p.key || p.person_email)[:20] AS page_id, p.source, p.person_email, p.notified_at,
+    p.urgency, p.incident_id, p.pagerduty_incident_id, p.escalation_id, p.acknowledged_at,
+    band(timezone(d.timezone, p.notified_at)) = 'sleep' AS is_sleep_hour,
+    EXISTS (SELECT 1 FROM shift_seed AS s WHERE s.person_email = p.person_email
+            AND s.start_at <= p.notified_at AND p.notified_at < s.end_at) AS during_oncall_shift
+FROM page_seed AS p
+JOIN marts.dim_people AS d ON d.person_email = p.person_email;
+
+CREATE TABLE marts.metrics_oncall_burden AS
+WITH hours AS (
+    SELECT person_email, date_trunc('week', hour_start)::DATE AS week,
+           count(*)::DOUBLE AS oncall_hours,
+           (count(*) FILTER (WHERE band = 'business'))::DOUBLE AS business_hours,
+           (count(*) FILTER (WHERE band = 'off'))::DOUBLE AS off_hours,
+           (count(*) FILTER (WHERE band = 'sleep'))::DOUBLE AS sleep_hours
+    FROM shift_hours GROUP BY ALL
+),
+pages AS (
+    SELECT p.person_email, date_trunc('week', p.notified_at)::DATE AS week, count(*) AS page_count,
+           count(*) FILTER (WHERE band(timezone(d.timezone, p.notified_at)) = 'off') AS off_hours_page_count,
+           count(*) FILTER (WHERE p.is_sleep_hour) AS sleep_hour_page_count,
+           count(*) FILTER (WHERE NOT p.during_oncall_shift) AS pages_outside_shift_count
+    FROM marts.fct_pages AS p JOIN marts.dim_people AS d ON d.person_email = p.person_email
+    GROUP BY ALL
+)
+SELECT coalesce(h.person_email, p.person_email) AS person_email, coalesce(h.week, p.week) AS week,
+       coalesce(h.oncall_hours, 0) AS oncall_hours, coalesce(h.business_hours, 0) AS business_hours,
+       coalesce(h.off_hours, 0) AS off_hours, coalesce(h.sleep_hours, 0) AS sleep_hours,
+       coalesce(p.page_count, 0) AS page_count, coalesce(p.off_hours_page_count, 0) AS off_hours_page_count,
+       coalesce(p.sleep_hour_page_count, 0) AS sleep_hour_page_count,
+       coalesce(p.pages_outside_shift_count, 0) AS pages_outside_shift_count
+FROM hours AS h
+FULL JOIN pages AS p ON p.person_email = h.person_email AND p.week = h.week;
+"""
+
+
 def sample_incidents(n: int = 400, seed: int = 7) -> pd.DataFrame:
     """Incidents of every mode and status over FIRST_DAY..LAST_DAY, with skewed durations and a few
     data errors (resolved before reported: duration null)."""
@@ -364,6 +653,14 @@ def sample_incidents(n: int = 400, seed: int = 7) -> pd.DataFrame:
             else:
                 resolved = reported + timedelta(seconds=ttr)
         pagerduty = f"PLNK{i:07d}" if rng.random() < 0.6 else None
+        # Alerts from a stream of their own, so the incidents above stay what they were.
+        alert_rng = random.Random(f"alert:{seed}:{i}")
+        first_alert, to_declare = None, None
+        if pagerduty is not None or alert_rng.random() < 0.2:
+            first_alert = reported - timedelta(seconds=round(alert_rng.lognormvariate(5.5, 1.0), 3))
+            to_declare = (reported - first_alert).total_seconds()
+            if i % 29 == 0:  # declared before its alert fired: no valid time to declare
+                first_alert, to_declare = reported + timedelta(minutes=4), None
         rows.append(
             {
                 "incident_id": f"01INC{i:05d}",
@@ -392,10 +689,20 @@ def sample_incidents(n: int = 400, seed: int = 7) -> pd.DataFrame:
                 "resolved_at_source": None if resolved is None else "timestamp",
                 "pagerduty_link_source": None if pagerduty is None else "attachment",
                 "permalink": f"https://app.incident.io/acme/incidents/{i + 1}" if i % 2 else None,
+                "first_alert_at": first_alert,
+                "time_to_declare_seconds": to_declare,
             }
         )
     df = pd.DataFrame(rows)
-    for column in ("created_at", "reported_at", "impact_started_at", "fixed_at", "resolved_at", "closed_at"):
+    for column in (
+        "created_at",
+        "reported_at",
+        "impact_started_at",
+        "fixed_at",
+        "resolved_at",
+        "closed_at",
+        "first_alert_at",
+    ):
         df[column] = pd.to_datetime(df[column], utc=True)
     return df
 
@@ -495,7 +802,11 @@ def _derive_marts(
         "span_seconds": span_seconds,
         "unlinked_pages": incident_count if unlinked_pages is None else unlinked_pages,
     }
-    for statement in DERIVED_MARTS_SQL.split(";\n"):
+    team_fields = ("team_id", "team_name", "incidentio_team_id", "pagerduty_team_id", "catalog_entry_id")
+    params["teams"] = [dict(zip(team_fields, t, strict=True)) for t in TEAMS]
+    params["team_ids"] = [t[0] for t in TEAMS]
+    params["oncall_people"] = ONCALL_PEOPLE
+    for statement in (DERIVED_MARTS_SQL + NEW_MARTS_SQL).split(";\n"):
         if statement.strip():
             used = {k: v for k, v in params.items() if f"${k}" in statement}
             con.execute(statement, used)

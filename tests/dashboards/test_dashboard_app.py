@@ -14,9 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.filters import (
     KEY_DATES,
+    KEY_FIELD,
+    KEY_FIELD_VALUES,
     KEY_INCIDENT_TYPES,
     KEY_INCLUDE_NON_STANDARD,
     KEY_SEVERITIES,
+    KEY_TEAM,
+    NO_TEAM,
     Filters,
 )
 from dashboards.formatting import format_duration
@@ -44,9 +48,11 @@ def direct_headline(
     end: date,
     severities: tuple[str | None, ...] = (),
     include_non_standard: bool = False,
+    extra: str = "",
 ) -> dict[str, Any]:
-    """The headline numbers straight from marts.fct_incidents, written independently of dashboards.data."""
-    where = ["reported_at >= ?::DATE", "reported_at < ?::DATE + 1"]
+    """The headline numbers straight from marts.fct_incidents, written independently of dashboards.data
+    (`extra`: one more SQL condition)."""
+    where = ["reported_at >= ?::DATE", "reported_at < ?::DATE + 1", *([extra] if extra else [])]
     params: list[Any] = [start, end]
     if include_non_standard:
         where.append(
@@ -411,3 +417,74 @@ def test_the_toggle_is_disabled_without_is_status_in_metrics(
     toggle = at.toggle(key=KEY_INCLUDE_NON_STANDARD)
     assert toggle.disabled and "is_status_in_metrics" in toggle.help
     assert_headline(at, direct_headline(db, DEFAULT_START, LAST_DAY))
+
+
+TEAM_INCIDENTS = "incident_id IN (SELECT incident_id FROM marts.fct_incident_teams WHERE team_id = '{}')"
+
+
+def test_team_filter_narrows_the_headline_mtta_and_the_mttr_table(app_on_sample: Path) -> None:
+    at = run_app()
+    team = at.selectbox(key=KEY_TEAM)
+    assert not team.disabled
+    assert team.options[:2] == ["All teams", "(no team)"] and "Payments" in team.options
+    team.set_value("01TEAMPAYMENTS").run()
+    assert not at.exception
+    payments = TEAM_INCIDENTS.format("01TEAMPAYMENTS")
+    expected = direct_headline(app_on_sample, DEFAULT_START, LAST_DAY, extra=payments)
+    assert 0 < expected["count"] < direct_headline(app_on_sample, DEFAULT_START, LAST_DAY)["count"]
+    assert_headline(at, expected)
+
+    # Pages of a team: the PagerDuty incidents linked to the team's incidents.
+    con = duckdb.connect(str(app_on_sample), read_only=True)
+    try:
+        pages, table_rows = (
+            con.execute(
+                "SELECT count(*) FROM marts.fct_pagerduty_incidents WHERE created_at >= ?::DATE "
+                "AND created_at < ?::DATE + 1 AND " + TEAM_INCIDENTS.format("01TEAMPAYMENTS"),
+                [DEFAULT_START, LAST_DAY],
+            ).fetchall()[0][0],
+            con.execute(
+                "SELECT count(*) FROM marts.metrics_mttr_by_team WHERE team_id = '01TEAMPAYMENTS' "
+                "AND month >= DATE '2025-04-01'"
+            ).fetchall()[0][0],
+        )
+    finally:
+        con.close()
+    assert metrics_by_label(at)["Pages"].value == str(pages)
+    shown = at.dataframe[0].value
+    assert set(shown["team_name"]) == {"Payments"} and len(shown) == table_rows
+
+    at.selectbox(key=KEY_TEAM).set_value(NO_TEAM).run()
+    assert not at.exception
+    assert_headline(
+        at,
+        direct_headline(
+            app_on_sample,
+            DEFAULT_START,
+            LAST_DAY,
+            extra="incident_id NOT IN (SELECT incident_id FROM marts.fct_incident_teams)",
+        ),
+    )
+
+
+def test_custom_field_filter_narrows_the_headline(app_on_sample: Path) -> None:
+    at = run_app()
+    at.selectbox(key=KEY_FIELD).set_value("01CFTEAM").run()
+    values = at.multiselect(key=KEY_FIELD_VALUES)
+    assert "Payments" in values.options
+    values.set_value(["Payments", "Identity"]).run()
+    assert not at.exception
+    expected = direct_headline(
+        app_on_sample,
+        DEFAULT_START,
+        LAST_DAY,
+        extra="incident_id IN (SELECT incident_id FROM marts.fct_incident_field_values "
+        "WHERE custom_field_id = '01CFTEAM' AND value IN ('Payments', 'Identity'))",
+    )
+    assert 0 < expected["count"] < direct_headline(app_on_sample, DEFAULT_START, LAST_DAY)["count"]
+    assert_headline(at, expected)
+    assert any("custom-field filter does not apply" in c.value for c in at.caption)
+
+    # Back to "any field": the values are dropped and the headline is whole again.
+    at.selectbox(key=KEY_FIELD).set_value("__any_field__").run()
+    assert_headline(at, direct_headline(app_on_sample, DEFAULT_START, LAST_DAY))

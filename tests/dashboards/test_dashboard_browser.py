@@ -150,6 +150,9 @@ PAGE_TITLES = {
     "people": "People and roles",
     "follow_ups": "Follow-ups",
     "data_health": "Data health",
+    "teams": "Teams",
+    "oncall": "On-call",
+    "post_incident": "Post-incident",
 }
 
 

@@ -227,3 +227,65 @@ def test_time_to_lead_by_severity_orders_most_severe_first() -> None:
     critical = table.iloc[0]
     assert critical["incident_count"] == 2 and critical["median_seconds"] == 200.0
     assert critical["p90_seconds"] == pytest.approx(280.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param([5, 5, 5, 5], 0.0, id="even"),
+        pytest.param([0, 0, 0, 12], 0.75, id="one carries all of four"),
+        pytest.param([1, 3], 0.25, id="two"),
+        pytest.param([7], 0.0, id="one member"),
+        pytest.param([], None, id="no member"),
+        pytest.param([0, 0], None, id="nothing to share"),
+    ],
+)
+def test_gini_coefficient(values: list[float], expected: float | None) -> None:
+    from dashboards.queries.oncall import gini
+
+    result = gini(values)
+    assert result == (None if expected is None else pytest.approx(expected))
+
+
+def test_gini_equals_the_pairwise_definition_and_rejects_negatives() -> None:
+    import random
+
+    from dashboards.queries.oncall import gini
+
+    rng = random.Random(3)
+    for _ in range(50):
+        values = [rng.choice([0, rng.uniform(0, 200)]) for _ in range(rng.randint(1, 12))]
+        if not sum(values):
+            continue
+        n, mean = len(values), sum(values) / len(values)
+        pairwise = sum(abs(a - b) for a in values for b in values) / (n * n) / (2 * mean)
+        assert gini(values) == pytest.approx(pairwise)
+    with pytest.raises(ValueError, match="non-negative"):
+        gini([1, -1])
+
+
+def test_team_and_field_clauses_appear_only_while_active() -> None:
+    from dashboards.filters import NO_TEAM
+
+    plain = Filters(start=date(2025, 3, 1), end=date(2025, 3, 31))
+    assert "fct_incident_teams" not in plain.incidents_cte()
+    assert "fct_incident_field_values" not in plain.incidents_cte()
+    assert plain.people_clause("p") == plain.pagerduty_clause("i") == plain.team_row_clause("t") == "true"
+
+    team = Filters(start=date(2025, 3, 1), end=date(2025, 3, 31), team="01TEAM")
+    assert "fct_incident_teams WHERE team_id = $team_id" in team.incidents_cte()
+    assert team.params()["team_id"] == "01TEAM"
+    assert "dim_team_members WHERE team_id = $team_id" in team.people_clause("p")
+    assert team.team_row_clause("t") == "t = $team_id"
+
+    none = Filters(start=date(2025, 3, 1), end=date(2025, 3, 31), team=NO_TEAM)
+    assert "NOT IN" in none.incidents_cte() and none.params()["team_id"] is None
+    assert none.team_row_clause("t") == "t IS NULL"
+    assert none.pagerduty_clause("i").startswith("(i IS NULL OR")
+
+    # A field without values is no filter; with values, the user's values stay bound parameters.
+    picked = Filters(start=date(2025, 3, 1), end=date(2025, 3, 31), field_id="01CF")
+    assert not picked.field_active and "fct_incident_field_values" not in picked.incidents_cte()
+    hostile = Filters(date(2025, 3, 1), date(2025, 3, 31), field_id="01CF", field_values=("x' OR 1=1",))
+    assert "x' OR" not in hostile.incidents_cte()
+    assert hostile.params()["field_values"] == ["x' OR 1=1"]
