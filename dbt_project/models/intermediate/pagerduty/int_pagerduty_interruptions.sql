@@ -53,10 +53,9 @@ chained as (
 
 interruptions as (
 
+    -- The 60 s chaining rule shared with incident.io pages (macros/oncall_rules.sql).
     select * from chained
-    where
-        previous_notified_at is null
-        or {{ seconds_between('previous_notified_at', 'created_at') }} > 60
+    where {{ starts_new_page('previous_notified_at', 'created_at') }}
 
 ),
 
@@ -83,10 +82,8 @@ final as (
     select
         *,
         {{ local_hour('interrupted_at', 'time_zone') }} as local_hour,
-        (
-            {{ local_hour('interrupted_at', 'time_zone') }} >= 22
-            or {{ local_hour('interrupted_at', 'time_zone') }} < 8
-        ) as is_sleep_hour
+        -- The sleep band of the hour-band rule (macros/oncall_rules.sql).
+        {{ is_sleep_hour('interrupted_at', 'time_zone') }} as is_sleep_hour
     from localised
 
 )

@@ -29,6 +29,13 @@ pagerduty_links as (
 
 ),
 
+-- docs/metrics.md#time-to-declare: the earliest linked PagerDuty incident or incident.io alert.
+first_alerts as (
+
+    select * from {{ ref('int_incident_first_alerts') }}
+
+),
+
 role_assignments as (
 
     select * from {{ ref('stg_incidentio__incident_role_assignments') }}
@@ -76,7 +83,8 @@ joined as (
         incidents.slack_channel_id,
         incidents.zoom_meeting_id,
         pagerduty_links.pagerduty_incident_id,
-        pagerduty_links.link_source as pagerduty_link_source
+        pagerduty_links.link_source as pagerduty_link_source,
+        first_alerts.first_alert_at
     from incidents
     left join timestamps
         on incidents.incident_id = timestamps.incident_id
@@ -86,6 +94,8 @@ joined as (
         on incidents.incident_id = pagerduty_links.incident_id
     left join leads
         on incidents.incident_id = leads.incident_id and leads.lead_order = 1
+    left join first_alerts
+        on incidents.incident_id = first_alerts.incident_id
 
 ),
 
@@ -94,7 +104,8 @@ raw_durations as (
     select
         *,
         {{ seconds_between('reported_at', 'resolved_at') }} as raw_resolve_seconds,
-        {{ seconds_between('coalesce(impact_started_at, reported_at)', 'fixed_at') }} as raw_mitigate_seconds
+        {{ seconds_between('coalesce(impact_started_at, reported_at)', 'fixed_at') }} as raw_mitigate_seconds,
+        {{ seconds_between('first_alert_at', 'created_at') }} as raw_declare_seconds
     from joined
 
 ),
@@ -108,7 +119,11 @@ durations as (
         case when raw_resolve_seconds >= 0 then raw_resolve_seconds end as time_to_resolve_seconds,
         case when raw_mitigate_seconds >= 0 then raw_mitigate_seconds end as time_to_mitigate_seconds,
         coalesce(raw_resolve_seconds < 0, false) as is_resolve_duration_invalid,
-        coalesce(raw_mitigate_seconds < 0, false) as is_mitigate_duration_invalid
+        coalesce(raw_mitigate_seconds < 0, false) as is_mitigate_duration_invalid,
+        -- Declared before its first alert fired: no time to declare, flagged (counted invalid in
+        -- metrics_data_coverage), apart from is_duration_invalid, which is about the ledger's durations.
+        case when raw_declare_seconds >= 0 then raw_declare_seconds end as time_to_declare_seconds,
+        coalesce(raw_declare_seconds < 0, false) as is_time_to_declare_invalid
     from raw_durations
 
 ),
@@ -139,6 +154,7 @@ final as (
         cast(severity_rank as integer) as severity_rank,
         cast(time_to_resolve_seconds as double precision) as time_to_resolve_seconds,
         cast(time_to_mitigate_seconds as double precision) as time_to_mitigate_seconds,
+        cast(time_to_declare_seconds as double precision) as time_to_declare_seconds,
 
         ---------- booleans
         -- docs/metrics.md#which-incidents-are-measured; the rule lives in macros/metrics_rules.sql.
@@ -147,6 +163,7 @@ final as (
         (is_resolve_duration_invalid or is_mitigate_duration_invalid) as is_duration_invalid,
         is_resolve_duration_invalid,
         is_mitigate_duration_invalid,
+        is_time_to_declare_invalid,
 
         ---------- timestamps
         cast(created_at as timestamptz) as created_at,
@@ -154,7 +171,8 @@ final as (
         cast(impact_started_at as timestamptz) as impact_started_at,
         cast(fixed_at as timestamptz) as fixed_at,
         cast(resolved_at as timestamptz) as resolved_at,
-        cast(closed_at as timestamptz) as closed_at
+        cast(closed_at as timestamptz) as closed_at,
+        cast(first_alert_at as timestamptz) as first_alert_at
 
     from durations
 

@@ -10,6 +10,9 @@
 --                          never_acknowledged, computable
 --   slack_activity         no_slack_channel, no_slack_messages, computable
 --   zoom_participation     no_zoom_call, no_call_in_window, no_participant_data, computable
+--   time_to_declare        no_alert, invalid_timestamps (declared before its first alert), computable
+-- and one metric over pages instead of incidents (`record_type` 'page', by the month of notified_at):
+--   page_time_to_ack       never_acknowledged, computable (fct_pages with an acknowledged_at)
 -- Below the metrics (`coverage_kind` 'derived_field'), how often a value the marts need was derived
 -- because the record lacked it (from_source, derived, missing; `incident_count` then counts the
 -- field's records, `record_type` says which), by the month of the record's start:
@@ -22,6 +25,9 @@
 --   zoom_participant.left_at               participant rows of incident calls (leave_time, else
 --                                          join_time + duration)
 --   follow_up.completed_at                 completed follow-ups (completed_at, else updated_at)
+--   person.timezone                        people on call or paged that month (a metrics_oncall_burden
+--                                          week starting in it): a time zone from a tool (from_source),
+--                                          or none, so UTC is assumed for their hour bands (derived)
 -- and (`coverage_kind` 'unknown_value') Slack messages counted as content whose subtype is not in the
 -- seed slack_message_subtypes (known_subtype, unknown_subtype): a new subtype to look at.
 with
@@ -83,6 +89,8 @@ facts as (
         incidents.pagerduty_incident_id,
         incidents.is_resolve_duration_invalid,
         incidents.is_mitigate_duration_invalid,
+        incidents.first_alert_at,
+        incidents.is_time_to_declare_invalid,
         response.first_update_at,
         response.is_first_update_before_report,
         response.lead_first_active_at,
@@ -207,6 +215,30 @@ statuses as (
         end as coverage_status
     from facts
 
+    union all
+
+    select
+        incident_id,
+        month,
+        'time_to_declare' as metric_name,
+        case
+            when first_alert_at is null then 'no_alert'
+            when is_time_to_declare_invalid then 'invalid_timestamps'
+            else 'computable'
+        end as coverage_status
+    from facts
+
+),
+
+page_statuses as (
+
+    select
+        'page_time_to_ack' as metric_name,
+        'page' as record_type,
+        {{ utc_month('notified_at') }} as month,
+        case when acknowledged_at is null then 'never_acknowledged' else 'computable' end as coverage_status
+    from {{ ref('fct_pages') }}
+
 ),
 
 zoom_links as (
@@ -294,6 +326,22 @@ derived_fields as (
     from {{ ref('fct_follow_ups') }}
     where status = 'completed'
 
+    union all
+
+    select
+        'person.timezone' as metric_name,
+        'person' as record_type,
+        oncall_months.month,
+        case when people.timezone is null then 'derived' else 'from_source' end as coverage_status
+    from (
+        select distinct
+            person_email,
+            cast(date_trunc('month', cast(week as timestamp)) as date) as month
+        from {{ ref('metrics_oncall_burden') }}
+    ) as oncall_months
+    left join {{ ref('dim_people') }} as people
+        on oncall_months.person_email = people.person_email
+
 ),
 
 unknown_values as (
@@ -318,6 +366,18 @@ counted as (
         count(*) as incident_count
     from statuses
     group by metric_name, month, coverage_status
+
+    union all
+
+    select
+        metric_name,
+        'metric' as coverage_kind,
+        record_type,
+        month,
+        coverage_status,
+        count(*) as incident_count
+    from page_statuses
+    group by metric_name, record_type, month, coverage_status
 
     union all
 

@@ -4,15 +4,13 @@
 -- own group with `severity_name` null. Statistics are rounded to the microsecond, the precision of
 -- the timestamps, so float noise (790.0000000000002) does not leak out. Next to the median, its
 -- distribution-free 95% confidence interval from order statistics (macros/median_confidence.sql).
+-- The rule itself (which incidents, which month, the statistics) lives in macros/mttr.sql, shared
+-- with metrics_mttr_by_team.
 with
 
 incidents as (
 
-    select
-        *,
-        {{ utc_month('reported_at') }} as month
-    from {{ ref('fct_incidents') }}
-    where is_in_metrics
+    {{ mttr_incidents() }}
 
 ),
 
@@ -22,13 +20,7 @@ monthly as (
         month,
         severity_name,
         max(severity_rank) as severity_rank,
-        count(*) as incident_count,
-        count(resolved_at) as resolved_count,
-        count(time_to_resolve_seconds) as duration_count,
-        sum(case when is_resolve_duration_invalid then 1 else 0 end) as invalid_duration_count,
-        avg(time_to_resolve_seconds) as mttr_mean_seconds,
-        {{ percentile_cont('time_to_resolve_seconds', 0.5) }} as mttr_median_seconds,
-        {{ percentile_cont('time_to_resolve_seconds', 0.9) }} as mttr_p90_seconds
+        {{ mttr_aggregates() }}
     from incidents
     group by month, severity_name
 
@@ -60,13 +52,7 @@ final as (
         cast(month as date) as month,
         cast(severity_name as varchar) as severity_name,
         cast(severity_rank as integer) as severity_rank,
-        cast(incident_count as integer) as incident_count,
-        cast(resolved_count as integer) as resolved_count,
-        cast(duration_count as integer) as duration_count,
-        cast(invalid_duration_count as integer) as invalid_duration_count,
-        cast({{ round_double('mttr_mean_seconds', 6) }} as double precision) as mttr_mean_seconds,
-        cast({{ round_double('mttr_median_seconds', 6) }} as double precision) as mttr_median_seconds,
-        cast({{ round_double('mttr_p90_seconds', 6) }} as double precision) as mttr_p90_seconds,
+        {{ mttr_columns('joined') }},
         cast({{ round_double('median_ci_lower_seconds', 6) }} as double precision) as mttr_median_ci_lower_seconds,
         cast({{ round_double('median_ci_upper_seconds', 6) }} as double precision) as mttr_median_ci_upper_seconds
     from joined

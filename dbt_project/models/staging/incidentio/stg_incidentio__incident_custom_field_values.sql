@@ -1,5 +1,6 @@
 -- One row per value of a custom field entry of an incident: `custom_field_entries[].values[]`
--- unnested twice. An entry with no values gives no row.
+-- unnested twice. An entry with no values gives no row. Numeric values arrive as strings: the text is
+-- kept as sent (`value_numeric_text`); `value_numeric` is its number, null when the text is no number.
 with
 
 source as (
@@ -45,6 +46,7 @@ renamed as (
         {{ json_text('entry', 'custom_field.id') }} as custom_field_id,
         {{ json_text('value', 'value_option.id') }} as value_option_id,
         {{ json_text('value', 'value_catalog_entry.id') }} as value_catalog_entry_id,
+        {{ empty_to_null(json_text('value', 'value_catalog_entry.external_id')) }} as value_catalog_entry_external_id,
 
         ---------- strings
         {{ json_text('entry', 'custom_field.name') }} as custom_field_name,
@@ -53,9 +55,16 @@ renamed as (
         {{ json_text('value', 'value_text') }} as value_text,
         {{ json_text('value', 'value_link') }} as value_link,
         {{ json_text('value', 'value_catalog_entry.name') }} as value_catalog_entry_name,
+        {{ json_text('value', 'value_numeric') }} as value_numeric_text,
 
         ---------- numerics
-        cast({{ json_text('value', 'value_numeric') }} as double precision) as value_numeric,
+        case
+            when {{ regex_matches(
+                "trim(" ~ json_text('value', 'value_numeric') ~ ")",
+                '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'
+            ) }}
+                then cast(trim({{ json_text('value', 'value_numeric') }}) as double precision)
+        end as value_numeric,
         entry_index,
         value_index,
 
