@@ -174,6 +174,13 @@ SYNC_RUNS = Definition(
     ("fct_sync_runs", "fct_sync_runs.is_success"),
 )
 
+SKIPPED_ENTITIES = Definition(
+    "Entities the last sync could not read because the API refused them: 403 when the key lacks a "
+    "permission, 404 when the account lacks the feature. The rest of the source synced; marts fed only "
+    "by a skipped entity are empty until it is read again.",
+    ("fct_skipped_entities",),
+)
+
 ROW_COUNTS = Definition("Rows per marts table in this snapshot, counted when it was published.")
 
 FRESHNESS = Definition(
@@ -317,6 +324,7 @@ LEDGER: dict[str, Definition] = {
     "Follow-up completion rate": FOLLOW_UP_COMPLETION,
     "Incident timeline": TIMELINE,
     "Sync runs": SYNC_RUNS,
+    "Skipped entities": SKIPPED_ENTITIES,
     "Row counts": ROW_COUNTS,
     "Freshness": FRESHNESS,
     "Data coverage": DATA_COVERAGE,

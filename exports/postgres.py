@@ -54,8 +54,8 @@ from exports.warehouse import ExportError, open_read_only, quote_ident
 
 SCHEMAS = ("raw", "marts")
 # Pipeline bookkeeping a mart is built from (dbt source `pipeline_meta`): loaded beside `raw`, so
-# `dbt build --target postgres` rebuilds `marts.fct_sync_runs` from it as DuckDB has it.
-META_TABLES = (("meta", "sync_runs"),)
+# `dbt build --target postgres` rebuilds `marts.fct_sync_runs` and `fct_skipped_entities` as DuckDB has them.
+META_TABLES = (("meta", "sync_runs"), ("meta", "skipped_entities"))
 INCOMING_SUFFIX = "__incoming"
 EXPORT_COMMENT = "loaded by incident-lake export --postgres"
 # Any constant shared by every incident-lake export: the advisory lock that serializes them.

@@ -54,6 +54,30 @@ if info.has(queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS):
 else:
     components.has_or_note(info, queries.SYNC_RUNS, *queries.SYNC_RUN_COLUMNS, what="The sync history")
 
+st.subheader("Skipped for a missing permission or feature", help=ctx.help(definitions.SKIPPED_ENTITIES))
+if info.has(queries.SKIPPED, *queries.SKIPPED_COLUMNS):
+    skipped = queries.skipped_entities(snapshot)
+    if skipped.empty:
+        st.caption("Nothing: the last sync of every source read every entity it asks for.")
+    else:
+        st.warning(
+            f"{len(skipped)} entities were refused by their API at the last sync; what depends on them is "
+            "empty until the key or account allows them."
+        )
+        components.table(
+            skipped,
+            "skipped_entities",
+            column_config={
+                "source": "Source",
+                "entity": "Entity",
+                "status_code": number("HTTP status", format="%d"),
+                "message": "What the API said",
+                "seen_at": when("Last tried (UTC)", format="YYYY-MM-DD HH:mm"),
+            },
+        )
+else:
+    components.has_or_note(info, queries.SKIPPED, *queries.SKIPPED_COLUMNS, what="The skipped entities")
+
 st.subheader("Freshness", help=ctx.help(definitions.FRESHNESS))
 fresh = queries.freshness(snapshot, info)
 if info.published_at is not None:

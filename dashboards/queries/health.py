@@ -13,6 +13,9 @@ from dashboards.sql import query_snapshot
 SYNC_RUNS = "fct_sync_runs"
 SYNC_RUN_COLUMNS = ("source", "started_at", "finished_at", "status", "is_success")
 COVERAGE = "metrics_data_coverage"
+# What the last sync could not read for lack of a permission or feature (fct_skipped_entities.sql).
+SKIPPED = "fct_skipped_entities"
+SKIPPED_COLUMNS = ("source", "entity", "status_code", "message", "seen_at")
 
 
 def sync_status(snapshot: Snapshot) -> pd.DataFrame:
@@ -39,6 +42,14 @@ def sync_status(snapshot: Snapshot) -> pd.DataFrame:
         GROUP BY l.source, l.last_started_at, l.last_status, l.last_is_success
         ORDER BY l.source
         """,
+    )
+
+
+def skipped_entities(snapshot: Snapshot) -> pd.DataFrame:
+    """One row per optional entity the APIs refused at the last sync: source, entity, status, message."""
+    return query_snapshot(
+        snapshot,
+        f"SELECT {', '.join(SKIPPED_COLUMNS)} FROM marts.{SKIPPED} ORDER BY source, entity",
     )
 
 

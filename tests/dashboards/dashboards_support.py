@@ -58,6 +58,7 @@ NEW_MARTS = (
     "fct_oncall_shifts",
     "fct_pages",
     "metrics_oncall_burden",
+    "fct_skipped_entities",
 )
 ALL_MARTS = OLD_MARTS + NEW_MARTS
 # fct_incidents' columns of the same wave.
@@ -623,6 +624,11 @@ SELECT coalesce(h.person_email, p.person_email) AS person_email, coalesce(h.week
        coalesce(p.pages_outside_shift_count, 0) AS pages_outside_shift_count
 FROM hours AS h
 FULL JOIN pages AS p ON p.person_email = h.person_email AND p.week = h.week;
+
+CREATE TABLE marts.fct_skipped_entities AS
+SELECT 'incidentio' AS source, 'schedules' AS entity,
+       'The On-call feature is not enabled for this account.' AS message, 404 AS status_code,
+       TIMESTAMPTZ '2025-07-01 05:00:00+00' AS seen_at;
 """
 
 

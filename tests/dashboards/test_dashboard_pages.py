@@ -271,6 +271,11 @@ def test_data_health_shows_syncs_row_counts_coverage_and_every_definition(app_on
     )
     assert syncs.loc["zoom", "last_success_at"] == last_ok
     assert syncs.loc["zoom", "last_status"] == "failed"
+    skipped = frame_with(at, "entity", "status_code")
+    assert skipped[["source", "entity", "status_code", "message"]].values.tolist() == [
+        ["incidentio", "schedules", 404, scalar(db, "SELECT message FROM marts.fct_skipped_entities")]
+    ]
+    assert [w.value for w in at.warning if "refused by their API" in w.value]
     counts = frame_with(at, "table_name", "row_count").set_index("table_name")
     assert counts.loc["fct_incident_timeline", "row_count"] == scalar(
         db, "SELECT count(*) FROM marts.fct_incident_timeline"

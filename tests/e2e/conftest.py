@@ -7,6 +7,7 @@ the pipeline once."""
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -21,6 +22,8 @@ from pipelines.sandbox.server import SandboxServer
 def pipeline(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     org = generate_organisation("small", seed=7)
+    # The marts' "as of the build" values (on-call hours) fall between these two instants.
+    built_after = datetime.now(UTC)
     with SandboxServer(org) as server:
         env = {**clean_env(tmp), **server.env()}
         first = run_cli("run", env=env, cwd=tmp)
@@ -28,6 +31,7 @@ def pipeline(tmp_path_factory):
         counts_after_first = raw_counts(tmp / "warehouse.duckdb")
         scheduled = run_hourly_schedule_in_process(env)
         secrets = [server.env()[name] for name in SECRET_VARS]
+    built_before = datetime.now(UTC)
     con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     yield {
@@ -38,6 +42,7 @@ def pipeline(tmp_path_factory):
         "scheduled": scheduled,
         "secrets": secrets,
         "counts_after_first": counts_after_first,
+        "built_between": (built_after, built_before),
     }
     con.close()
 

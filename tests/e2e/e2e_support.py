@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -53,3 +55,39 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+# The marts of the second wave (teams, custom fields, post-mortems, on-call) land while these tests are
+# written; until a mart or column is in the built warehouse its comparison skips, naming it. This is the
+# one place such skips are made: remove it once every mart has landed, and missing marts fail instead.
+def require_mart(con: duckdb.DuckDBPyConnection, name: str, *columns: str) -> None:
+    """Fail the calling test unless `marts.<name>` exists with `columns`, naming what is missing."""
+    found = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'marts' AND table_name = ?",
+            [name],
+        ).fetchall()
+    }
+    assert found, f"marts.{name} was not built"
+    missing = [c for c in columns if c not in found]
+    assert not missing, f"marts.{name} has no column {', '.join(missing)}"
+
+
+def build_time_of(con: Any) -> datetime | None:
+    """The instant the on-call marts counted hours up to ("as of the build"), read back from the warehouse:
+    a shift running at the build has `hours` = build time − `start_at`, so its `start_at` + `hours` is
+    that instant. None when no shift was running (or `marts.fct_oncall_shifts` is not built). `con` is a
+    DuckDB connection, or anything whose `execute(sql).fetchall()` answers the same way."""
+    try:
+        found = con.execute(
+            "SELECT start_at, end_at, hours FROM marts.fct_oncall_shifts WHERE hours > 0 ORDER BY start_at"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    for start_at, end_at, hours in found:
+        built = start_at + timedelta(hours=hours)
+        if built < end_at - timedelta(seconds=1):  # cut short by the build: it was running then
+            return built.astimezone(UTC)
+    return None

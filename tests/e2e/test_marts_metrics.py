@@ -1,56 +1,26 @@
 """Every mart of issue 4 against values computed independently in Python from the generator's truth.
 
 The `pipeline` fixture (conftest.py) runs the real CLI on the small sandbox; here each mart is read back
-and compared with `tests.oracle.truth` and, where truth has no helper, with the helpers below, which
-follow the metric ledger (docs/metrics.md) and the definitions in dbt_project/README.md without any SQL.
+and compared with `tests.oracle.truth`, which follows the metric ledger (docs/metrics.md) and the
+definitions in dbt_project/README.md without any SQL.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from fractions import Fraction
 
 import pytest
 from e2e_support import rows
 
-from pipelines.sandbox.model import Organisation, Record
 from tests.oracle import truth
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-INTERRUPTION_METHODS = ("push_notification", "phone", "sms")
-
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _week(at: datetime) -> date:
-    """The Monday (UTC) of the ISO week of `at`."""
-    day = at.astimezone(UTC).date()
-    return day - timedelta(days=day.weekday())
-
-
-def _slack_emails(org: Organisation) -> dict[str, str]:
-    """Slack user id -> person email: by the person's Slack id, and incident.io users' `slack_user_id`
-    (which is how a deleted Slack user, who has no email left, keeps an owner)."""
-    emails = {u["slack_user_id"]: u["email"].lower() for u in org.io_users if u.get("slack_user_id")}
-    emails.update({p.slack_id: p.email for p in org.people})
-    return emails
-
-
-def _pagerduty_emails(org: Organisation) -> dict[str, str]:
-    return {u["id"]: u["email"].lower() for u in org.pd_users}
-
-
-def _linked_pagerduty(org: Organisation) -> dict[str, str]:
-    """incident.io incident id -> linked PagerDuty incident id (docs/metrics.md#linking-the-tools)."""
-    return {
-        inc_id: pd
-        for inc_id, inc in org.io_incidents.items()
-        if (pd := truth.linked_pagerduty_incident_id(org, inc)) is not None
-    }
-
-
 def _median_ci_lower_rank(n: int) -> int | None:
     """Largest l with P(B <= l - 1) <= 0.025, B ~ binomial(n, 1/2); None when no l >= 1 qualifies."""
     cumulative, lower = 0, 0
@@ -61,103 +31,6 @@ def _median_ci_lower_rank(n: int) -> int | None:
         else:
             break
     return lower or None
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _union_seconds(intervals: list[tuple[datetime, datetime]]) -> float:
-    total, current_start, current_end = 0.0, None, None
-    for start, end in sorted(intervals):
-        if current_end is None or start > current_end:
-            if current_end is not None:
-                total += (current_end - current_start).total_seconds()
-            current_start, current_end = start, end
-        else:
-            current_end = max(current_end, end)
-    if current_end is not None:
-        total += (current_end - current_start).total_seconds()
-    return total
-
-
-def _zoom_rows(org: Organisation) -> dict[str, list[tuple[str, Record]]]:
-    """Participant rows of every call instance linked to an incident, per instance uuid (an instance in
-    two incidents' windows counted once), with the incident ids."""
-    out: dict[str, list[tuple[str, Record]]] = {}
-    for inc in org.io_incidents.values():
-        for instance in truth.call_instances(org, inc):
-            if len(instance.participants) > 1:
-                out.setdefault(instance.uuid, [(inc["id"], r) for r in truth.admitted_rows(instance)])
-    return out
-
-
-def _activities(org: Organisation) -> dict[tuple[str, str], list[tuple[datetime, datetime, bool]]]:
-    """(person, incident) -> activities (start, end, is_interval) by docs/metrics.md#workload."""
-    slack_emails, pd_emails = _slack_emails(org), _pagerduty_emails(org)
-    linked = _linked_pagerduty(org)
-    acts: dict[tuple[str, str], list[tuple[datetime, datetime, bool]]] = defaultdict(list)
-    for inc_id, inc in org.io_incidents.items():
-        channel = inc["slack_channel_id"]
-        for message in truth.slack_people_messages(org, channel) if channel else []:
-            email = slack_emails.get(message.get("user"))
-            at = datetime.fromtimestamp(float(message["ts"]), UTC)
-            if email:
-                acts[(email, inc_id)].append((at, at, False))
-        for update in org.io_updates.get(inc_id, []):
-            user = (update.get("updater") or {}).get("user") or {}
-            if user.get("email"):
-                at = truth.parse_time(update["created_at"])
-                acts[(user["email"].lower(), inc_id)].append((at, at, False))
-        for entry in org.pd_log_entries.get(linked.get(inc_id, ""), []):
-            if entry["type"] == "acknowledge_log_entry" and entry["agent"]["type"] == "user_reference":
-                email = pd_emails.get(entry["agent"]["id"])
-                at = truth.parse_time(entry["created_at"])
-                if email:
-                    acts[(email, inc_id)].append((at, at, False))
-        for instance in truth.call_instances(org, inc):
-            if len(instance.participants) <= 1:
-                continue
-            for row in truth.admitted_rows(instance):
-                if email := truth.person_email(org, row["user_email"]):
-                    start, end = truth.parse_time(row["join_time"]), truth.parse_time(row["leave_time"])
-                    acts[(email, inc_id)].append((start, end, True))
-    return acts
-
-
-def _workload_minutes(org: Organisation) -> dict[tuple[str, date], float]:
-    """incident.io's 10/20/60-minute rule (docs/metrics.md#workload), person × week."""
-    ten, twenty = timedelta(minutes=10), timedelta(minutes=20)
-    per_hour: dict[tuple[str, datetime], float] = defaultdict(float)
-    for (email, _incident), items in _activities(org).items():
-        items.sort(key=lambda a: a[0])
-        stretches = []
-        for i, (start, end, is_interval) in enumerate(items):
-            until = end if is_interval else end + ten
-            if i + 1 < len(items):
-                next_start = items[i + 1][0]
-                if next_start - end <= twenty and next_start > until:
-                    until = next_start
-            stretches.append((start, until))
-        merged: list[list[datetime]] = []
-        for start, until in sorted(stretches):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], until)
-            else:
-                merged.append([start, until])
-        for start, until in merged:
-            hour = start.replace(minute=0, second=0, microsecond=0)
-            while hour < until:
-                piece = min(until, hour + timedelta(hours=1)) - max(start, hour)
-                per_hour[(email, hour)] += piece.total_seconds() / 60
-                hour += timedelta(hours=1)
-    weekly: dict[tuple[str, date], float] = defaultdict(float)
-    for (email, hour), minutes in per_hour.items():
-        weekly[(email, _week(hour))] += min(minutes, 60.0)
-    return weekly
 
 
 # ---------------------------------------------------------------------------------------------- marts
@@ -220,7 +93,7 @@ def test_dim_people_matches_every_person_across_the_four_tools(pipeline):
 
 def test_fct_incident_timeline_holds_each_tools_events(pipeline):
     org = pipeline["org"]
-    linked = _linked_pagerduty(org)
+    linked = truth.linked_pagerduty(org)
     expected: dict[tuple[str, str], set[str]] = defaultdict(set)
     zoom_times: dict[str, list[datetime]] = defaultdict(list)
     for inc_id, inc in org.io_incidents.items():
@@ -257,44 +130,7 @@ def test_fct_incident_timeline_holds_each_tools_events(pipeline):
 
 
 def test_metrics_responder_workload_matches_python(pipeline):
-    org = pipeline["org"]
-    slack_emails, pd_emails = _slack_emails(org), _pagerduty_emails(org)
-    expected: dict[tuple[str, date], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    seen_messages: set[str] = set()
-    for inc in org.io_incidents.values():
-        channel = inc["slack_channel_id"]
-        for message in truth.slack_people_messages(org, channel) if channel else []:
-            email = slack_emails.get(message.get("user"))
-            key = f"{channel}:{message['ts']}"
-            if email and key not in seen_messages:
-                seen_messages.add(key)
-                expected[(email, _week(datetime.fromtimestamp(float(message["ts"]), UTC)))][
-                    "slack_message_count"
-                ] += 1
-    for instance_rows in _zoom_rows(org).values():
-        spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-        for _incident, row in instance_rows:
-            if email := truth.person_email(org, row["user_email"]):
-                spans[email].append((truth.parse_time(row["join_time"]), truth.parse_time(row["leave_time"])))
-        for email, intervals in spans.items():
-            first_join = min(start for start, _ in intervals)
-            expected[(email, _week(first_join))]["zoom_minutes"] += _union_seconds(intervals) / 60
-    tz = {u["id"]: u["time_zone"] for u in org.pd_users}
-    for entries in org.pd_log_entries.values():
-        for user, at in truth.interruptions(entries):
-            if user in pd_emails:
-                cell = expected[(pd_emails[user], _week(at))]
-                cell["page_count"] += 1
-                cell["sleep_hour_page_count"] += truth.is_sleep_hour(at, tz.get(user, "UTC"))
-    incidents_active: dict[tuple[str, date], set[str]] = defaultdict(set)
-    for (email, incident), items in _activities(org).items():
-        for start, _end, _is_interval in items:
-            incidents_active[(email, _week(start))].add(incident)
-    for key, incidents in incidents_active.items():
-        expected[key]["incident_count"] = len(incidents)
-    for key, minutes in _workload_minutes(org).items():
-        expected[key]["workload_minutes"] = minutes
-
+    expected = truth.responder_workload(pipeline["org"])
     marts = {
         (r["person_email"], r["week"]): r
         for r in rows(pipeline["con"], "SELECT * FROM marts.metrics_responder_workload")
@@ -365,8 +201,9 @@ def test_metrics_pagerduty_response_matches_pagerduty_facts(pipeline):
         assert row["resolved_count"] == len(resolves)
         for prefix, values in (("mtta", acks), ("mttr", resolves)):
             if values:
-                assert row[f"{prefix}_median_seconds"] == pytest.approx(_percentile(values, 0.5), abs=1e-3)
-                assert row[f"{prefix}_p90_seconds"] == pytest.approx(_percentile(values, 0.9), abs=1e-3)
+                median, p90 = truth.percentile(values, 0.5), truth.percentile(values, 0.9)
+                assert row[f"{prefix}_median_seconds"] == pytest.approx(median, abs=1e-3)
+                assert row[f"{prefix}_p90_seconds"] == pytest.approx(p90, abs=1e-3)
                 assert row[f"{prefix}_mean_seconds"] == pytest.approx(sum(values) / len(values), abs=1e-3)
             else:
                 assert row[f"{prefix}_median_seconds"] is None
@@ -378,11 +215,13 @@ def test_metrics_data_coverage_accounts_for_every_incident(pipeline):
     for fact in facts:
         per_month[fact.reported_at.date().replace(day=1)].append(fact)
     coverage = rows(
-        pipeline["con"], "SELECT * FROM marts.metrics_data_coverage WHERE coverage_kind = 'metric'"
+        pipeline["con"],
+        "SELECT * FROM marts.metrics_data_coverage "
+        "WHERE coverage_kind = 'metric' AND record_type = 'incident'",
     )
     counts = {(r["metric_name"], r["month"], r["coverage_status"]): r["incident_count"] for r in coverage}
     metrics = {r["metric_name"] for r in coverage}
-    assert len(metrics) == 8
+    assert len(metrics) == 9 and "time_to_declare" in metrics  # 8 of the first wave, one of on-call
     for metric in metrics:
         for month, members in per_month.items():
             total = sum(n for (m, mo, _), n in counts.items() if m == metric and mo == month)
@@ -402,6 +241,13 @@ def test_metrics_data_coverage_accounts_for_every_incident(pipeline):
         )
         assert counts.get(("pagerduty_time_to_ack", month, "no_linked_pagerduty_incident"), 0) == sum(
             1 for f in members if f.pagerduty_incident_id is None
+        )
+        declare = truth.time_to_declare(pipeline["org"])
+        assert counts.get(("time_to_declare", month, "computable"), 0) == sum(
+            1 for f in members if declare.get(f.incident_id) is not None
+        )
+        assert counts.get(("time_to_declare", month, "no_alert"), 0) == sum(
+            1 for f in members if f.incident_id not in declare
         )
     # The sandbox's hand-edited incident shows up as invalid, not as computable.
     if any(f.has_invalid_timestamps and f.is_in_metrics for f in facts):

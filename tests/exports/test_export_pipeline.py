@@ -170,6 +170,10 @@ def test_hashed_export_has_no_plain_email_and_hashes_join_across_models(exported
         ("fct_incident_roles", "person_email"),
         ("fct_incident_timeline", "person_email"),
         ("metrics_responder_workload", "person_email"),
+        ("dim_team_members", "person_email"),
+        ("fct_oncall_shifts", "person_email"),
+        ("fct_pages", "person_email"),
+        ("metrics_oncall_burden", "person_email"),
     ]:
         assert values[(model, column)] and values[(model, column)] <= people, (model, column)
     # The hash is the documented one: HMAC-SHA256 of the lower-cased email with the key.

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import psycopg
 import pytest
+from e2e_support import build_time_of  # on the path through conftest.py
 from postgres_support import (
     PostgresServer,
     duckdb_columns,
@@ -329,8 +330,13 @@ def test_dbt_build_on_postgres_gives_the_duckdb_marts(
     """Raw tables exported (only), then `dbt build --target postgres`: every mart, every column equal."""
     dsn = pg_server.create_database("il_dbt")
     export_to_postgres(small_warehouse, dsn, include_marts=False)
+    # On-call hours count up to the build: this build counts them up to the DuckDB build's instant (the
+    # `build_time` var), read back from its shifts, so both count the same hours.
+    built = build_time_of(warehouse_con)
+    assert built is not None, "no shift was running at the DuckDB build: its on-call hours cannot be pinned"
+    pinned = ("--vars", json.dumps({"build_time": built.isoformat()}))
     # Its own target folder: dbt_project/target holds the DuckDB manifest Dagster loads.
-    run = dbt_build(tmp_path, dbt_env(dsn), "--target", "postgres", timeout=900)
+    run = dbt_build(tmp_path, dbt_env(dsn), "--target", "postgres", *pinned, timeout=900)
     assert run.returncode == 0, run.output[-4000:]
     shifts: list[float] = []
     _assert_same_tables(warehouse_con, dsn, "marts", exact=False, clock_shifts=shifts)
