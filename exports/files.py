@@ -79,7 +79,7 @@ RESERVED_NAMES = frozenset({SCHEMAS_DIR, snapshots.SNAPSHOTS_DIR})
 
 
 # Fact tables are partitioned by the month of their first time column found in this order.
-PARTITION_TIME_COLUMNS = ("reported_at", "occurred_at", "created_at")
+PARTITION_TIME_COLUMNS = ("reported_at", "occurred_at", "created_at", "notified_at", "start_at")
 PARTITION_COLUMN = "month"
 _TIME_TYPES = ("TIMESTAMP", "DATE")
 
