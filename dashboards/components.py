@@ -80,6 +80,29 @@ def has_or_note(info: SnapshotInfo, table: str, *columns: str, what: str) -> boo
     return False
 
 
+def skipped_note(ctx: PageContext, what: str, *raw_tables: str) -> bool:
+    """Warn when the last sync could not read one of `raw_tables` (`<source>_<entity>`, as in
+    `marts.fct_skipped_entities`): what depends on them shows 0 or nothing, which then means unknown,
+    not none. True when a warning was shown."""
+    from dashboards.queries import health
+
+    if not ctx.info.has(health.SKIPPED, *health.SKIPPED_COLUMNS):
+        return False
+    skipped = health.skipped_entities(ctx.snapshot)
+    hit = skipped[(skipped["source"] + "_" + skipped["entity"]).isin(raw_tables)]
+    if hit.empty:
+        return False
+    refused = "; ".join(
+        f"{r.source} {r.entity} (HTTP {r.status_code}: {r.message})" for r in hit.itertuples(index=False)
+    )
+    st.warning(
+        f"{what} is incomplete: the last sync could not read {refused}. Numbers that depend on it show "
+        "as 0 or empty here, which means unknown, not none. Data health lists what was refused.",
+        icon=":material/warning:",
+    )
+    return True
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 

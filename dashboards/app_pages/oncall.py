@@ -22,6 +22,16 @@ components.page_header(
     "On-call hours and pages are per person: the team filter keeps the team's members, the severity, "
     "type and custom-field filters do not apply; weeks are ISO weeks (UTC) overlapping the period.",
 )
+components.skipped_note(
+    ctx,
+    "On-call data",
+    "pagerduty_oncalls",
+    "incidentio_schedules",
+    "incidentio_schedule_entries",
+    "incidentio_escalations",
+    "incidentio_alerts",
+    "incidentio_incident_alerts",
+)
 
 has_burden = components.has_or_note(info, queries.BURDEN, *queries.BURDEN_COLUMNS, what="The On-call page")
 people: tuple[str, ...] = ()

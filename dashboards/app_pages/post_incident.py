@@ -20,6 +20,9 @@ def rate(label: str) -> ColumnConfig:
 severity_order = list(info.severities)
 
 components.page_header("Post-incident", ctx, "Months are months of `resolved_at` (UTC).")
+components.skipped_note(
+    ctx, "Post-mortem and follow-up data", "incidentio_postmortem_documents", "incidentio_follow_ups"
+)
 
 if components.has_or_note(
     info, team_queries.POSTMORTEMS, *team_queries.POSTMORTEM_COLUMNS, what="The Post-incident page"

@@ -13,6 +13,17 @@ number = st.column_config.NumberColumn
 rate = st.column_config.ProgressColumn
 
 components.page_header("Teams", ctx)
+components.skipped_note(
+    ctx,
+    "Team data",
+    "incidentio_teams",
+    "incidentio_catalog_types",
+    "incidentio_catalog_entries",
+    "incidentio_custom_fields",
+    "pagerduty_teams",
+    "incidentio_postmortem_documents",
+    "incidentio_follow_ups",
+)
 
 has_teams = components.has_or_note(info, TEAMS, *queries.TEAM_COLUMNS, what="The Teams page")
 if has_teams and components.has_or_note(

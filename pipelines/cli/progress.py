@@ -49,6 +49,8 @@ def progress_display() -> Iterator[None]:
             # A source that did not end `ok` is named once, in the command's closing error line.
             if summary.status == "ok":
                 progress.console.print(f"[green]✓[/] {summary.line()}")
+            if warning := summary.warning_line():
+                progress.console.print(f"[yellow]warning:[/] {warning}")
         elif event == "dbt_start":
             tasks["dbt"] = progress.add_task("dbt build")
             counts["dbt"] = 0

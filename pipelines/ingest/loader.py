@@ -71,16 +71,21 @@ class SourceSummary:
             text += f", {deleted} deleted at the source"
         if self.rejected:
             text += f", {self.rejected} rejected (see meta.rejected_records)"
-        if self.skipped:
-            # The API's own words for the first, so a missing scope or feature is named on the line.
-            first = min(self.skipped)
-            text += (
-                f", skipped {', '.join(sorted(self.skipped))} (see meta.skipped_entities; "
-                f"{first}: {self.skipped[first]})"
-            )
         if self.stopped_listings and not self.error:
             text += f", {len(self.stopped_listings)} listing(s) stopped: {self.stopped_listings[0]}"
         return text + (f": {self.error}" if self.error else "")
+
+    def warning_line(self) -> str | None:
+        """The one warning of a source that skipped entities the API refused (docs/sync.md,
+        "Permissions"), with the API's own words for the first, so a missing scope or feature is named;
+        None when nothing was skipped."""
+        if not self.skipped:
+            return None
+        first = min(self.skipped)
+        return (
+            f"{self.source}: skipped {', '.join(sorted(self.skipped))} (see meta.skipped_entities; "
+            f"{first}: {self.skipped[first]})"
+        )
 
 
 class Loader:

@@ -725,3 +725,12 @@ def test_pages_on_a_snapshot_from_before_the_team_and_oncall_marts(
         assert "marts.fct_incidents.first_alert_at" in notes or title != "On-call"
     else:
         assert not notes  # the first-wave pages lose nothing
+
+
+def test_pages_fed_by_a_refused_entity_say_their_numbers_are_unknown(app_on_sample: Path) -> None:
+    # The sample snapshot's last sync was refused incident.io schedules (marts.fct_skipped_entities).
+    oncall = open_page("On-call")
+    (warning,) = [w.value for w in oncall.warning if "could not read" in w.value]
+    assert "incidentio schedules (HTTP 404" in warning and "unknown, not none" in warning
+    post_incident = open_page("Post-incident")
+    assert not [w.value for w in post_incident.warning if "could not read" in w.value]

@@ -1049,9 +1049,9 @@ def pages(org: Organisation) -> list[PageFacts]:
     incident, per user) and incident.io escalation `notified_users` events (per notified user), each
     chained within 60 s per user and per PagerDuty incident or escalation (`chain_pages`). `notified_at`
     is the page's first notification. PagerDuty pages take the incident's urgency, first acknowledgement
-    and linked incident (docs/metrics.md, linking the tools); incident.io pages the urgency of their first event, the escalation's first
-    `acked` event and the first related incident. `during_oncall_shift`: a shift of either source with
-    start_at <= notified_at < end_at."""
+    and linked incident (docs/metrics.md, linking the tools); incident.io pages the urgency of their
+    first event, the escalation's first `acked` event and the first related incident.
+    `during_oncall_shift`: a shift of either source with start_at <= notified_at < end_at."""
     shifts_by_person: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for s in _all_shifts(org):
         shifts_by_person[s.person_email].append((s.start_at, s.end_at))

@@ -87,6 +87,8 @@ def raw_sources(
         )
         for summary in summaries.values():
             context.log.info(summary.line())
+            if warning := summary.warning_line():
+                context.log.warning(warning)
             report("source_done", summary=summary)
             if summary.status != "ok":
                 continue
