@@ -24,6 +24,9 @@ from tests.dbt_runner import dbt_build as run_dbt_build
 
 Record = dict[str, Any]
 
+# One dbt build (a module-scoped fixture) serves every test here: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("dbt_oncall_build")
+
 BUILD_TIME = "2024-03-12 12:00:00+00"
 SYNCED_AT = datetime(2024, 3, 12, 12, tzinfo=UTC)
 SELECTION = "+fct_oncall_shifts +fct_pages +metrics_oncall_burden +metrics_data_coverage"
