@@ -47,26 +47,52 @@ def incidents_per_month(monthly: pd.DataFrame, severity_order: list[str]) -> alt
     )
 
 
-def mttr_median_per_month(monthly: pd.DataFrame, severity_order: list[str]) -> alt.Chart:
-    """Lines: median time to resolve per month and severity, in hours (tooltips in words)."""
-    data = monthly.dropna(subset=["mttr_median_seconds"]).assign(
-        mttr_median_hours=lambda df: df["mttr_median_seconds"] / 3600,
-        mttr_median_text=lambda df: df["mttr_median_seconds"].map(format_duration),
+def _median_duration_per_month(
+    monthly: pd.DataFrame,
+    severity_order: list[str],
+    *,
+    seconds: str,
+    count: str,
+    what: str,
+    count_title: str,
+    title: str,
+    unit: tuple[str, float],
+) -> alt.Chart:
+    """Lines: the median duration in column `seconds` per month and severity, on an axis in `unit`
+    ((name, seconds per unit)); tooltips say the duration in words and the sample size (`count`)."""
+    unit_name, unit_seconds = unit
+    data = monthly.dropna(subset=[seconds]).assign(
+        median_value=lambda df: df[seconds] / unit_seconds,
+        median_text=lambda df: df[seconds].map(format_duration),
     )
     return (
-        alt.Chart(data, title="Median time to resolve by month and severity")
+        alt.Chart(data, title=title)
         .mark_line(point=True)
         .encode(
             x=alt.X("yearmonth(month):T", title="Month reported (UTC)", axis=_MONTH_AXIS),
-            y=alt.Y("mttr_median_hours:Q", title="Median time to resolve (hours)"),
+            y=alt.Y("median_value:Q", title=f"Median {what} ({unit_name})"),
             color=_severity_color(severity_order),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
                 alt.Tooltip("severity:N", title="Severity"),
-                alt.Tooltip("mttr_median_text:N", title="Median time to resolve"),
-                alt.Tooltip("incident_count:Q", title="Incidents"),
+                alt.Tooltip("median_text:N", title=f"Median {what}"),
+                alt.Tooltip(f"{count}:Q", title=count_title),
             ],
         )
+    )
+
+
+def mttr_median_per_month(monthly: pd.DataFrame, severity_order: list[str]) -> alt.Chart:
+    """Lines: median time to resolve per month and severity, in hours (tooltips in words)."""
+    return _median_duration_per_month(
+        monthly,
+        severity_order,
+        seconds="mttr_median_seconds",
+        count="incident_count",
+        what="time to resolve",
+        count_title="Incidents",
+        title="Median time to resolve by month and severity",
+        unit=("hours", 3600),
     )
 
 
@@ -329,14 +355,14 @@ def team_mttr_side_by_side(per_team: pd.DataFrame) -> alt.HConcatChart:
     """Two bar charts sharing the team axis: incidents per team, and median time to resolve per team."""
     data = per_team.assign(
         mttr_median_hours=per_team["mttr_median_seconds"] / 3600,
-        mttr_median_text=per_team["mttr_median_seconds"].map(format_duration),
+        mttrmedian_text=per_team["mttr_median_seconds"].map(format_duration),
     )
     order = list(data["team_name"])
     y = alt.Y("team_name:N", title="Team", sort=order, axis=alt.Axis(labelLimit=200))
     tooltip = [
         alt.Tooltip("team_name:N", title="Team"),
         alt.Tooltip("incident_count:Q", title="Incidents"),
-        alt.Tooltip("mttr_median_text:N", title="Median time to resolve"),
+        alt.Tooltip("mttrmedian_text:N", title="Median time to resolve"),
     ]
     counts = (
         alt.Chart(data, title="Incidents per team")
@@ -505,22 +531,13 @@ def member_shares(members: pd.DataFrame, value: str, title: str, value_title: st
 
 def time_to_declare_per_month(monthly: pd.DataFrame, severity_order: list[str]) -> alt.Chart:
     """Lines: median minutes from first alert to declared incident per month and severity."""
-    data = monthly.dropna(subset=["declare_median_seconds"]).assign(
-        declare_median_minutes=lambda df: df["declare_median_seconds"] / 60,
-        declare_median_text=lambda df: df["declare_median_seconds"].map(format_duration),
-    )
-    return (
-        alt.Chart(data, title="Median time from first alert to declared incident")
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("yearmonth(month):T", title="Month reported (UTC)", axis=_MONTH_AXIS),
-            y=alt.Y("declare_median_minutes:Q", title="Median time to declare (minutes)"),
-            color=_severity_color(severity_order),
-            tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
-                alt.Tooltip("severity:N", title="Severity"),
-                alt.Tooltip("declare_median_text:N", title="Median time to declare"),
-                alt.Tooltip("declare_count:Q", title="Incidents with an alert"),
-            ],
-        )
+    return _median_duration_per_month(
+        monthly,
+        severity_order,
+        seconds="declare_median_seconds",
+        count="declare_count",
+        what="time to declare",
+        count_title="Incidents with an alert",
+        title="Median time from first alert to declared incident",
+        unit=("minutes", 60),
     )
