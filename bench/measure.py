@@ -16,9 +16,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psutil
+if TYPE_CHECKING:  # psutil comes with the `bench` extra; the report and its tests run without it
+    import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ class Measured:
 
 
 def _tree_rss(proc: psutil.Process) -> int:
+    import psutil
+
     total = 0
     try:
         total += proc.memory_info().rss
@@ -54,10 +57,14 @@ def run_measured(
     cwd: Path = ROOT,
     timeout: float = 3600,
     python: bool = True,
+    drop: tuple[str, ...] = (),
 ) -> Measured:
-    """Run `python args...` (or `args` when `python=False`); parse the last stdout line that is JSON."""
+    """Run `python args...` (or `args` when `python=False`) with this environment plus `env`, less the
+    variables named in `drop`; parse the last stdout line that is JSON."""
+    import psutil
+
     cmd = [sys.executable, *args] if python else args
-    full_env = {**os.environ, **(env or {})}
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in drop}
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -11,15 +11,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.goals import format_goal, format_value, headline_targets, judge, meets
 from bench.measure import ROOT
 
 BENCHMARKS = ROOT / "BENCHMARKS.md"
 START = "<!-- figures:start (written by `python -m bench` from bench/results.json; do not edit) -->"
 END = "<!-- figures:end -->"
-TARGETS = {
-    "ingest_vs_dlt_speedup": (">=", 10.0),
-    "ingest_vs_dlt_peak_rss_ratio": ("<=", 0.5),
-    "ingest_over_floor": ("<=", 3.0),
+# The steps of section 5, in the order of its table.
+STEP_LABELS = {
+    "sync": "sync",
+    "build": "build (from scratch)",
+    "export": "export",
+    "run_no_change": "run, nothing changed",
+    "run_typical_hour": "run, a typical hour",
 }
 KEYS = (
     "ingest_vs_dlt_speedup",
@@ -39,16 +43,59 @@ def _when(section: dict[str, Any]) -> str:
     return f"measured {section.get('measured_at', '?')} at commit `{section.get('commit', '?')}`"
 
 
+def goals_json(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The verdicts of `bench.goals.judge` as results.json keeps them: key, what, size, value, unit,
+    measured_size, goal (`≤ 10 s at default`) and status (`met`, `missed`, `not measured at …`, …)."""
+    return [
+        {
+            "key": v.goal.key,
+            "what": v.goal.what,
+            "size": v.goal.size,
+            "value": v.value,
+            "unit": v.goal.unit,
+            "measured_size": v.measured_size,
+            "goal": format_goal(v.goal),
+            "status": v.status,
+        }
+        for v in judge(results)
+    ]
+
+
+def goals_markdown(results: dict[str, Any]) -> list[str]:
+    """The "Goals (issue 15)" table: every goal's figure from `results`, the goal, and met/missed."""
+    out = [
+        "### Goals (issue 15)",
+        "",
+        "| what | measured | goal | verdict | how |",
+        "|---|---:|---|---|---|",
+    ]
+    for v in judge(results):
+        status = f"**{v.status}**" if v.met is False else v.status
+        out.append(
+            f"| {v.goal.what} | {format_value(v.value, v.goal.unit)} | {format_goal(v.goal)} | {status} | {v.goal.note} |"
+        )
+    judged = [v for v in judge(results) if v.met is not None]
+    out += [
+        "",
+        f"{sum(1 for v in judged if v.met)} of {len(judged)} judged goals met; a figure measured at another "
+        "size than its goal's is shown but not judged.",
+        "",
+    ]
+    return out
+
+
 def markdown(results: dict[str, Any]) -> str:
     s = results.get("sections", {})
     out: list[str] = [f"Machine: {results.get('machine', '?')}.", ""]
+    out += goals_markdown(results)
+    out += ["### Headline keys", ""]
     out += ["| key (bench/results.json) | value | target |", "|---|---:|---|"]
     for key in KEYS:
         value = results.get(key)
-        target = TARGETS.get(key)
+        target = headline_targets().get(key)
         verdict = ""
         if target and value is not None:
-            ok = value >= target[1] if target[0] == ">=" else value <= target[1]
+            ok = meets(target[0], target[1], value)
             verdict = f"{target[0]} {target[1]:g}: {'met' if ok else '**missed**'}"
         out.append(f"| `{key}` | {_num(value)} | {verdict} |")
     out.append("")
@@ -123,40 +170,62 @@ def markdown(results: dict[str, Any]) -> str:
             "",
         ]
     if sc := s.get("scaling"):
+        steps = [k for k in STEP_LABELS if any(k in row for row in sc["sizes"].values())]
         out += [
             "### 5. Scaling (the CLI through Dagster, as a user runs it)",
             "",
-            f"{_when(sc)}. Wall seconds / peak RSS (MB, the whole process tree: dbt runs as a child).",
+            f"{_when(sc)}. Wall seconds / peak RSS (MB, the whole process tree: dbt runs as a child); "
+            f"`run` rows: the median of {sc.get('rounds', 1)} round(s) in turns.",
             "",
-            "| size | raw records | warehouse MB | sync | dbt build | export |",
-            "|---|---:|---:|---|---|---|",
+            "| size | raw records | warehouse MB | " + " | ".join(STEP_LABELS[k] for k in steps) + " |",
+            "|---|---:|---:|" + "---|" * len(steps),
         ]
         for size, row in sc["sizes"].items():
             cells = " | ".join(
-                f"{row[k]['seconds']:.1f} s / {row[k]['peak_rss_mb']:.0f} MB"
-                for k in ("sync", "build", "export")
+                f"{row[k]['seconds']:.1f} s / {row[k]['peak_rss_mb']:.0f} MB" if k in row else "—"
+                for k in steps
             )
             out.append(f"| {size} | {row['raw_records']} | {row['warehouse_mb']:.0f} | {cells} |")
         for step, g in sc["growth"].items():
             cells = " | ".join(
-                f"×{g[f'{k}_seconds']:.1f} / ×{g[f'{k}_peak_rss_mb']:.1f}"
-                for k in ("sync", "build", "export")
+                f"×{g[f'{k}_seconds']:.1f} / ×{g[f'{k}_peak_rss_mb']:.1f}" if f"{k}_seconds" in g else "—"
+                for k in steps
             )
             out.append(f"| growth {step} | ×{g['records']:.1f} | | {cells} |")
+        for step, g in sc["growth"].items():
+            cells = " | ".join(
+                f"×{g[f'{k}_seconds_per_10x']:.2f} / ×{g[f'{k}_peak_rss_mb_per_10x']:.2f}"
+                if g.get(f"{k}_seconds_per_10x") and g.get(f"{k}_peak_rss_mb_per_10x")
+                else "—"
+                for k in steps
+            )
+            out.append(f"| per 10× data, {step} | ×10 | | {cells} |")
+        hours = {size: row["typical_hour"] for size, row in sc["sizes"].items() if "typical_hour" in row}
+        if hours:
+            out += [
+                "",
+                "A typical hour of change (the sandbox's `typical_hour`): "
+                + "; ".join(
+                    f"{size}: {h['updated_incidents']:g} incidents updated, {h['new_messages']:g} new Slack messages"
+                    for size, h in hours.items()
+                )
+                + ".",
+            ]
         out.append("")
     if db := s.get("dashboard"):
         out += [
             f"### 6. Dashboard render ({db['size']} warehouse, headless Chromium)",
             "",
             f"{_when(db)}. Each page opened {db['repeat']}× in a fresh tab (a fresh Streamlit session); the "
-            "first visit runs the page's queries, later ones hit Streamlit's cache.",
+            "first visit runs the page's queries, later ones (warm: the best of them) hit the caches.",
             "",
-            "| page | first visit (s) | best (s) | errors |",
+            "| page | first visit (s) | warm (s) | errors |",
             "|---|---:|---:|---:|",
         ]
         for p in db["pages"]:
+            warm = p.get("warm_seconds", p.get("best_seconds"))
             out.append(
-                f"| {p['title']} | {p['first_seconds']:.2f} | {p['best_seconds']:.2f} | {p['errors']} |"
+                f"| {p['title']} | {p['first_seconds']:.2f} | {_num(warm, '{:.2f}')} | {p['errors']} |"
             )
         out.append("")
     timed = {name: sec.get("section_seconds") for name, sec in s.items() if sec.get("section_seconds")}

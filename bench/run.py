@@ -6,6 +6,9 @@
 
 Sizes (also `BENCH_SIZES`): the ingest, requests and rate-limit sections use `default` when it is among
 the sizes (else the largest given), scaling uses every size, the dashboard the largest.
+After the run, every goal of issue 15 (`bench/goals.py`) is printed with its figure and met/missed, and
+kept in results.json under `goals`. `BENCH_RESULTS=/tmp/x/results.json`: a trial that writes there (and
+its warehouses to /tmp/x/work) and leaves bench/results.json, BENCHMARKS.md and data/ alone.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import sections
+from bench.goals import format_goal, format_value, headline_targets, judge, meets
 from bench.measure import ROOT
-from bench.report import update_benchmarks_md
+from bench.report import goals_json, update_benchmarks_md
 
 # BENCH_RESULTS: write somewhere else (a trial run that must not replace the committed figures).
 RESULTS = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results.json")
@@ -37,11 +41,6 @@ HEADLINE_KEYS = {
     "full_sync_requests_over_minimum": ("requests", "full_sync_requests_over_minimum"),
     "resync_requests_over_full": ("requests", "resync_requests_over_full"),
     "rate_limited_wall_over_bound": ("rate_limited", "rate_limited_wall_over_bound"),
-}
-TARGETS = {
-    "ingest_vs_dlt_speedup": (">=", 10.0),
-    "ingest_vs_dlt_peak_rss_ratio": ("<=", 0.5),
-    "ingest_over_floor": ("<=", 3.0),
 }
 
 
@@ -125,7 +124,7 @@ def run(sizes: list[str], wanted: list[str], rounds: int, speed: float, dashboar
         "rate_limited": lambda: sections.rate_limited(
             comparison_size, speed, _full_requests(stored, comparison_size), _log
         ),
-        "scaling": lambda: sections.scaling(sizes, _log),
+        "scaling": lambda: sections.scaling(sizes, rounds, _log),
         "dashboard": lambda: sections.dashboard(sizes[-1], dashboard_repeat, _log),
     }
     started = time.perf_counter()
@@ -162,6 +161,7 @@ def _merge_and_write(name: str, data: dict[str, Any], ours: dict[str, Any]) -> d
     results["machine"] = ours["machine"]
     results["machine_details"] = ours["machine_details"]
     results.update(headline(results))
+    results["goals"] = goals_json(results)
     _write(results)
     return results
 
@@ -177,6 +177,13 @@ def _write(results: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(ordered, indent=2, sort_keys=False, default=str) + "\n")
 
 
+def _cell(data: dict[str, Any] | None, a: str, b: str, fmt: str) -> str:
+    """`fmt` filled with `data[a]` and `data[b]`; `—` when either is missing."""
+    if not data or data.get(a) is None or data.get(b) is None:
+        return "—"
+    return fmt.format(data[a], data[b])
+
+
 def print_table(results: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -187,12 +194,13 @@ def print_table(results: dict[str, Any]) -> None:
     table.add_column("key")
     table.add_column("value", justify="right")
     table.add_column("target")
+    targets = headline_targets()
     for key in HEADLINE_KEYS:
         value = results.get(key)
-        target = TARGETS.get(key)
+        target = targets.get(key)
         mark = ""
         if target and value is not None:
-            ok = value >= target[1] if target[0] == ">=" else value <= target[1]
+            ok = meets(target[0], target[1], value)
             mark = f"{target[0]} {target[1]:g} {'met' if ok else 'MISSED'}"
         table.add_row(key, "—" if value is None else f"{value:g}", mark)
     console.print(table)
@@ -241,35 +249,41 @@ def print_table(results: dict[str, Any]) -> None:
             f"speed ≈ {rl['seconds_at_real_speed'] / 60:.1f} min vs {rl['bound_at_real_speed'] / 60:.1f} min"
         )
     if sc := s.get("scaling"):
-        t = Table(title="5. scaling (CLI through Dagster: wall s / peak RSS MB)")
-        for c in ("size", "records", "sync", "build", "export"):
+        steps = [k for k in sections.STEPS if any(k in row for row in sc["sizes"].values())]
+        t = Table(title="5. scaling (CLI through Dagster: wall s / peak RSS MB; growth per 10× data)")
+        for c in ("size", "records", *steps):
             t.add_column(c)
         for size, row in sc["sizes"].items():
             t.add_row(
                 size,
                 str(row["raw_records"]),
-                *(
-                    f"{row[k]['seconds']:.1f} / {row[k]['peak_rss_mb']:.0f}"
-                    for k in ("sync", "build", "export")
-                ),
+                *(_cell(row.get(k), "seconds", "peak_rss_mb", "{:.1f} / {:.0f}") for k in steps),
             )
         for step, g in sc["growth"].items():
             t.add_row(
                 f"× {step}",
                 f"{g['records']:.1f}×",
                 *(
-                    f"{g[f'{k}_seconds']:.1f}× / {g[f'{k}_peak_rss_mb']:.1f}×"
-                    for k in ("sync", "build", "export")
+                    _cell(g, f"{k}_seconds_per_10x", f"{k}_peak_rss_mb_per_10x", "{:.2f}× / {:.2f}×")
+                    for k in steps
                 ),
             )
         console.print(t)
     if db := s.get("dashboard"):
         t = Table(title=f"6. dashboard render, {db['size']} warehouse (headless Chromium)")
-        for c in ("page", "first visit s", "best s", "errors"):
+        for c in ("page", "first visit s", "warm s", "errors"):
             t.add_column(c)
         for p in db["pages"]:
-            t.add_row(p["title"], f"{p['first_seconds']:.2f}", f"{p['best_seconds']:.2f}", str(p["errors"]))
+            warm = p.get("warm_seconds")
+            warm_text = "—" if warm is None else f"{warm:.2f}"
+            t.add_row(p["title"], f"{p['first_seconds']:.2f}", warm_text, str(p["errors"]))
         console.print(t)
+    t = Table(title="Goals (issue 15), measured in this results file")
+    for c in ("what", "value", "goal", "verdict"):
+        t.add_column(c)
+    for v in judge(results):
+        t.add_row(v.goal.what, format_value(v.value, v.goal.unit), format_goal(v.goal), v.status)
+    console.print(t)
 
 
 def main(argv: list[str] | None = None) -> int:

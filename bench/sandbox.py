@@ -2,7 +2,8 @@
 
 `python -m bench.sandbox SIZE [FAULTS]` generates the organisation, serves it on a free loopback port
 and prints one JSON line: the env vars that point the pipeline at it, and the record counts.
-`SandboxProcess` starts it, reads that line, and reads or resets the request counters over HTTP.
+`SandboxProcess` starts it, reads that line, reads or resets the request counters and changes the
+organisation (`mutate`) over HTTP.
 """
 
 from __future__ import annotations
@@ -76,6 +77,14 @@ class SandboxProcess:
 
     def reset(self) -> None:
         httpx.delete(f"{self.base_url}/_sandbox/stats", timeout=30)
+
+    def mutate(self, kind: str | None = None) -> dict[str, Any]:
+        """Apply the sandbox's next change set (`kind="typical_hour"`: one typical hour of change, see
+        `pipelines.sandbox.mutations.typical_hour`); returns its summary. Raises on an error answer."""
+        params = {"kind": kind} if kind else {}
+        response = httpx.post(f"{self.base_url}/_sandbox/mutate", params=params, timeout=120)
+        response.raise_for_status()
+        return dict(response.json())
 
     def cpu_seconds(self) -> float:
         """User + system CPU the server process has used so far."""

@@ -23,12 +23,20 @@ from typing import Any
 
 import duckdb
 
+from bench.goals import per_10x
 from bench.limits import PAGE_MAX, budget_bound, pages, pages_of_lists
 from bench.measure import ROOT, Measured, check, run_measured
+from bench.report import STEP_LABELS
 from bench.sandbox import SandboxProcess, wait_for_http
 from pipelines.connectors.zoom import zoom_meeting_id
 
-WORK = ROOT / "data" / "bench"  # warehouses kept between sections (the dashboard reads the large one)
+# Warehouses kept between sections (the dashboard reads the largest). BENCH_WORK moves them; a trial run
+# with BENCH_RESULTS keeps them next to its results file, away from the repository's data/.
+_TRIAL = os.environ.get("BENCH_RESULTS")
+WORK = Path(
+    os.environ.get("BENCH_WORK")
+    or (Path(_TRIAL).resolve().parent / "work" if _TRIAL else ROOT / "data" / "bench")
+)
 DLT_ENV = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DO_NOT_TRACK": "1"}
 
 
@@ -392,50 +400,96 @@ def _cli(*args: str) -> list[str]:
     return ["-m", "pipelines.cli", *args]
 
 
-def scaling(sizes: list[str], log: Any) -> dict[str, Any]:
-    """Section 5: the product's commands (through Dagster, as a user runs them) at each size."""
-    results: dict[str, Any] = {}
-    for size in sizes:
-        folder = WORK / size
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        env = {
-            "INCIDENT_LAKE_DB": str(folder / "warehouse.duckdb"),
-            "INCIDENT_LAKE_EXPORT_DIR": str(folder / "exports"),
-            "DO_NOT_TRACK": "1",
+STEPS = tuple(STEP_LABELS)  # the steps of section 5: sync, build, export, and the two kinds of run
+
+
+def scaling(sizes: list[str], rounds: int, log: Any) -> dict[str, Any]:
+    """Section 5: the product's commands (through Dagster, as a user runs them) at each size.
+
+    At each size, on a new warehouse against one sandbox: `sync`, `build` (from scratch) and `export`
+    once; then `run` `rounds` times in turns: once with nothing changed at the source, once after the
+    sandbox's typical hour of change (`POST /_sandbox/mutate?kind=typical_hour`). Each step: wall
+    seconds and peak RSS MB of the process tree (runs: the median, and every round). The commands run
+    without DAGSTER_HOME, as a new user runs them: they use whatever Dagster instance the CLI picks by
+    default (a persistent one next to the warehouse, in the size's new folder).
+    """
+    results = {size: _scale_one(size, rounds, log) for size in sizes}
+    return {"sizes": results, "rounds": max(1, rounds), "growth": growth(results, sizes)}
+
+
+def _scale_one(size: str, rounds: int, log: Any) -> dict[str, Any]:
+    """Section 5 at one size: the row of `scaling`'s `sizes`."""
+    folder = WORK / size
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    env = {
+        "INCIDENT_LAKE_DB": str(folder / "warehouse.duckdb"),
+        "INCIDENT_LAKE_EXPORT_DIR": str(folder / "exports"),
+        "DO_NOT_TRACK": "1",
+    }
+    row: dict[str, Any] = {}
+    with SandboxProcess(size) as sandbox:
+        counts = sandbox.counts.items()
+        row["source_records"] = sum(v for k, v in counts if k not in ("people", "zoom_meetings"))
+
+        def step(name: str, args: list[str]) -> Measured:
+            # No DAGSTER_HOME: the instance the CLI picks by default, as for a new user.
+            child_env = {**sandbox.env, **env}
+            measured = run_measured(args, env=child_env, timeout=4 * 3600, drop=("DAGSTER_HOME",))
+            m = check(measured, f"{name} ({size})")
+            log(f"scaling/{size}: {name} {m.wall_seconds:.1f}s, peak {m.peak_rss_mb:.0f} MB")
+            return m
+
+        for name, args in (("sync", _cli("sync")), ("build", _cli("build")), ("export", _cli("export"))):
+            m = step(name, args)
+            row[name] = {"seconds": round(m.wall_seconds, 2), "peak_rss_mb": round(m.peak_rss_mb, 1)}
+        runs: dict[str, list[Measured]] = {"run_no_change": [], "run_typical_hour": []}
+        changes: list[dict[str, Any]] = []
+        for _ in range(max(1, rounds)):
+            runs["run_no_change"].append(step("run (nothing changed)", _cli("run")))
+            changes.append(sandbox.mutate("typical_hour"))
+            runs["run_typical_hour"].append(step("run (after a typical hour)", _cli("run")))
+        for name, measured in runs.items():
+            row[name] = {
+                "seconds": round(_median([m.wall_seconds for m in measured]), 2),
+                "peak_rss_mb": round(_median([m.peak_rss_mb for m in measured]), 1),
+                "all_seconds": [round(m.wall_seconds, 2) for m in measured],
+                "all_peak_rss_mb": [round(m.peak_rss_mb, 1) for m in measured],
+            }
+        row["typical_hour"] = {
+            "updated_incidents": _median([len(c["updated_incidents"]) for c in changes]),
+            "new_messages": _median([len(c["new_messages"]) for c in changes]),
         }
-        row: dict[str, Any] = {}
-        with SandboxProcess(size) as sandbox:
-            row["source_records"] = sum(
-                v for k, v in sandbox.counts.items() if k not in ("people", "zoom_meetings")
-            )
-            for step, args in (("sync", _cli("sync")), ("build", _cli("build")), ("export", _cli("export"))):
-                m = check(
-                    run_measured(args, env={**sandbox.env, **env}, timeout=4 * 3600), f"{step} ({size})"
-                )
-                row[step] = {"seconds": round(m.wall_seconds, 2), "peak_rss_mb": round(m.peak_rss_mb, 1)}
-                log(f"scaling/{size}: {step} {m.wall_seconds:.1f}s, peak {m.peak_rss_mb:.0f} MB")
-        with duckdb.connect(env["INCIDENT_LAKE_DB"], read_only=True) as con:
-            row["raw_records"] = sum(
-                int(con.execute(f'SELECT count(*) FROM raw."{t}"').fetchall()[0][0])
-                for (t,) in con.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
-                ).fetchall()
-            )
-        row["warehouse_mb"] = round(Path(env["INCIDENT_LAKE_DB"]).stat().st_size / 2**20, 1)
-        results[size] = row
-    growth: dict[str, Any] = {}
+    with duckdb.connect(env["INCIDENT_LAKE_DB"], read_only=True) as con:
+        row["raw_records"] = sum(
+            int(con.execute(f'SELECT count(*) FROM raw."{t}"').fetchall()[0][0])
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+            ).fetchall()
+        )
+    row["warehouse_mb"] = round(Path(env["INCIDENT_LAKE_DB"]).stat().st_size / 2**20, 1)
+    return row
+
+
+def growth(rows: dict[str, Any], sizes: list[str]) -> dict[str, Any]:
+    """From one size to the next: `records` (the raw records' ratio), and for each step
+    `<step>_seconds` / `<step>_peak_rss_mb` (the larger size's figure ÷ the smaller's) and the same per
+    10× data (`…_per_10x`, `goals.per_10x`), so growths between sizes of unequal spacing compare."""
+    out: dict[str, Any] = {}
     for smaller, larger in itertools.pairwise(sizes):
-        a, b = results[smaller], results[larger]
-        growth[f"{smaller}->{larger}"] = {
-            "records": round(b["raw_records"] / a["raw_records"], 2),
-            **{
-                f"{step}_{what}": round(b[step][what] / a[step][what], 2)
-                for step in ("sync", "build", "export")
-                for what in ("seconds", "peak_rss_mb")
-            },
-        }
-    return {"sizes": results, "growth": growth}
+        a, b = rows[smaller], rows[larger]
+        records = b["raw_records"] / a["raw_records"]
+        entry: dict[str, Any] = {"records": round(records, 2)}
+        for name in STEPS:
+            for what in ("seconds", "peak_rss_mb"):
+                if name not in a or name not in b or not a[name][what]:
+                    continue
+                ratio = b[name][what] / a[name][what]
+                scaled = per_10x(ratio, records)
+                entry[f"{name}_{what}"] = round(ratio, 2)
+                entry[f"{name}_{what}_per_10x"] = None if scaled is None else round(scaled, 2)
+        out[f"{smaller}->{larger}"] = entry
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- 6
@@ -468,8 +522,26 @@ def _stop_tree(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def page_row(timing: Any) -> dict[str, Any]:
+    """One page's figures from a `bench.measure_render.PageTiming` (url, title, seconds, all_seconds,
+    errors): `first_seconds` the first visit (a cold cache), `warm_seconds` the best of the later
+    visits (None with a single visit), `best_seconds` the best of all. Reads only those five
+    attributes, so fields the page timer adds later do not break the section."""
+    visits = [float(v) for v in getattr(timing, "all_seconds", ()) or (timing.seconds,)]
+    return {
+        "title": timing.title,
+        "url": timing.url,
+        "first_seconds": visits[0],
+        "warm_seconds": min(visits[1:]) if len(visits) > 1 else None,
+        "best_seconds": float(timing.seconds),
+        "all_seconds": visits,
+        "errors": int(timing.errors),
+    }
+
+
 def dashboard(size: str, repeat: int, log: Any) -> dict[str, Any]:
-    """Section 6: every page of the dashboard in headless Chromium, on the warehouse of section 5."""
+    """Section 6: every page of the dashboard in headless Chromium, on the warehouse of section 5: each
+    page's first visit (cold: the dashboard's warm-up is switched off) and its later visits (warm)."""
     from bench.measure_render import measure_pages
 
     warehouse = WORK / size / "warehouse.duckdb"
@@ -478,7 +550,14 @@ def dashboard(size: str, repeat: int, log: Any) -> dict[str, Any]:
             f"no {size} warehouse at {warehouse}: run the scaling section with size {size} first"
         )
     port = _free_port()
-    env = {**os.environ, "INCIDENT_LAKE_DB": str(warehouse), "DO_NOT_TRACK": "1"}
+    # The warm-up off: a page's first visit runs its own queries (cold); with it on, the dashboard runs
+    # them in the background from the first visit on, and the first visits would time a race with it.
+    env = {
+        **os.environ,
+        "INCIDENT_LAKE_DB": str(warehouse),
+        "INCIDENT_LAKE_DASHBOARD_WARMUP": "false",
+        "DO_NOT_TRACK": "1",
+    }
     server = subprocess.Popen(
         [sys.executable, *_cli("dashboard", "--port", str(port))],
         cwd=ROOT,
@@ -489,28 +568,22 @@ def dashboard(size: str, repeat: int, log: Any) -> dict[str, Any]:
     try:
         wait_for_http(f"http://127.0.0.1:{port}/_stcore/health", timeout=120)
         started = time.perf_counter()
-        timings = measure_pages(f"http://127.0.0.1:{port}", repeat=repeat)
+        # At least two visits a page: the first is the cold one, the later ones the warm cache.
+        timings = measure_pages(f"http://127.0.0.1:{port}", repeat=max(2, repeat))
         elapsed = time.perf_counter() - started
     finally:
         _stop_tree(server)
-    pages_: list[dict[str, Any]] = [
-        {
-            "title": t.title,
-            "url": t.url,
-            "first_seconds": t.all_seconds[0],
-            "best_seconds": t.seconds,
-            "all_seconds": list(t.all_seconds),
-            "errors": t.errors,
-        }
-        for t in timings
-    ]
+    pages_ = [page_row(t) for t in timings]
     for p in pages_:
-        log(f"dashboard/{size}: {p['title']}: first {p['first_seconds']:.2f}s, best {p['best_seconds']:.2f}s")
+        log(f"dashboard/{size}: {p['title']}: first {p['first_seconds']:.2f}s, warm {p['warm_seconds']}s")
     return {
         "size": size,
-        "repeat": repeat,
+        "repeat": max(2, repeat),
         "pages": pages_,
         "slowest_first_seconds": max((p["first_seconds"] for p in pages_), default=None),
         "slowest_best_seconds": max((p["best_seconds"] for p in pages_), default=None),
+        "slowest_warm_seconds": max(
+            (p["warm_seconds"] for p in pages_ if p["warm_seconds"] is not None), default=None
+        ),
         "measure_seconds": round(elapsed, 1),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -136,13 +136,19 @@ def table(
     )
     st.download_button(
         "Download CSV",
-        (df if download is None else download).to_csv(index=False).encode("utf-8"),
+        csv_of(df if download is None else download),
         file_name=f"{_slug(name)}{period}.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
         key=f"download_{_slug(name)}",
     )
+
+
+def csv_of(df: pd.DataFrame) -> Callable[[], bytes]:
+    """The CSV bytes of `df` (UTF-8, no index), made only when the download button is clicked: written
+    on every run, the CSVs of a page's tables cost more than its cached queries."""
+    return lambda: df.to_csv(index=False).encode("utf-8")
 
 
 def chart(spec: alt.Chart | alt.LayerChart | alt.HConcatChart, container: Any = st) -> None:

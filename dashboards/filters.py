@@ -259,6 +259,12 @@ def default_period(info: SnapshotInfo) -> tuple[date, date]:
     return max(info.first_day, end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)), end
 
 
+def default_filters(info: SnapshotInfo) -> Filters:
+    """The filters a new session starts with (`render_sidebar_filters` with untouched widgets): the
+    default period, every severity, type, team and field value, the toggle off."""
+    return Filters(*default_period(info))
+
+
 _TEAM_CHOICES = {ALL_TEAMS: "All teams", NO_TEAM: NO_TEAM_LABEL}
 _REBUILD = (
     "This snapshot predates the team and custom-field marts: rebuild and publish (`incident-lake run`)."

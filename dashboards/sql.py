@@ -28,12 +28,11 @@ def ranks_cte(info: SnapshotInfo) -> str:
     return f"ranks AS ({_EMPTY_RANKS} WHERE false)"
 
 
-def _connect_and_run(path: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    con = connect(path)
-    try:
+def _connect_and_run(path: str, version: int, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run one statement on a cursor of the process's connection to this snapshot version (a cache miss
+    of `run_query`; tests record the statements a page runs through here)."""
+    with connect(path, version) as con:
         return con.execute(sql, params).df()
-    finally:
-        con.close()
 
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -48,7 +47,7 @@ def _used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
 def run_query(path: str, version: int, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """One cached, parameterized, read-only query on the snapshot `path` at `version` (its mtime)."""
-    return _connect_and_run(path, sql, _used_params(sql, params or {}))
+    return _connect_and_run(path, version, sql, _used_params(sql, params or {}))
 
 
 def query_snapshot(snapshot: Snapshot, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards import warmup
 from dashboards.filters import render_sidebar_filters
 from dashboards.snapshot import current_snapshot, snapshot_docs, snapshot_info
 
@@ -26,6 +27,9 @@ if info is None or not info.ready:
     )
 else:
     assert snapshot is not None  # a ready info comes from a snapshot
+    # Once per process: a background thread fills every page's default-filter queries of each new
+    # snapshot version, so the pages a visitor opens are served from the cache.
+    warmup.watch()
     render_sidebar_filters(info, snapshot_docs(snapshot.path, snapshot.version))
     # Every page reads the filters with `current_filters()` (Data health ignores them: it is about the
     # whole snapshot).

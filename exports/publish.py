@@ -37,6 +37,7 @@ from exports.warehouse import (
     quote_literal,
     require_marts,
 )
+from pipelines.settings import get_settings
 
 PUBLISHED_TABLE = "_published"
 # The snapshot's own schema for what explains the marts (not a mart: exports never read the snapshot).
@@ -144,7 +145,7 @@ def publish_marts(warehouse_path: Path, published_path: Path, manifest_path: Pat
 
 
 def _build_snapshot(warehouse_path: Path, target: Path, definitions: list[Definition] | None) -> None:
-    con = duckdb.connect(str(target))
+    con = duckdb.connect(str(target), config=get_settings().duckdb_config())
     try:
         try:
             con.execute(f"ATTACH {quote_literal(str(warehouse_path))} AS {_SOURCE} (READ_ONLY)")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import get_settings
+
 MARTS_SCHEMA = "marts"
 
 
@@ -49,10 +51,11 @@ def check_warehouse_exists(path: Path) -> None:
 
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only (an export never needs, nor takes, the write lock)."""
+    """Open the warehouse read-only (an export never needs, nor takes, the write lock), within the
+    memory budget of INCIDENT_LAKE_DUCKDB_MEMORY_LIMIT (`Settings.duckdb_config`)."""
     check_warehouse_exists(path)
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=get_settings().duckdb_config())
     except duckdb.Error as exc:
         raise ExportError(describe_open_error(path, exc)) from exc
     # Month partitions and CSV timestamps must not depend on the machine's time zone.

@@ -7,15 +7,18 @@ or a log line.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DASHBOARD_APP = PROJECT_ROOT / "dashboards" / "streamlit_app.py"
+# What DuckDB takes for `memory_limit`: a number with a unit of 1000^i or 1024^i bytes, or a % of RAM.
+MEMORY_AMOUNT = re.compile(r"\s*\d+(\.\d+)?\s*(%|B|[KMGT]i?B?)\s*", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -25,6 +28,8 @@ class Settings(BaseSettings):
     incident_lake_export_dir: Path = Path("data/exports")
     # The dashboard reads this published copy of the marts, never the live warehouse.
     incident_lake_published_db: Path | None = None
+    # The dashboard warms every page's default queries of each new snapshot (off: time cold pages).
+    incident_lake_dashboard_warmup: bool = True
 
     # Seconds before a request with no answer is abandoned and retried.
     incident_lake_http_timeout: float = 30.0
@@ -54,9 +59,43 @@ class Settings(BaseSettings):
     pagerduty_base_url: str = "https://api.pagerduty.com"
     pagerduty_lookback_days: int = 365
 
+    # DuckDB's memory budget in every process that opens the warehouse (sync, dbt, export, publish):
+    # an amount ("2GB", "512MiB") or a share of RAM ("25%"). DuckDB's own default, 80% of RAM, let a
+    # `large` build take 6 GB; past the budget DuckDB spills to the temp directory instead. 2GB: 1GB
+    # ran out in the build (two dbt threads share one budget, and not every operator spills).
+    incident_lake_duckdb_memory_limit: str = "2GB"
+    # Where DuckDB spills; unset: DuckDB's default, `<warehouse>.tmp` beside the warehouse file.
+    incident_lake_duckdb_temp_dir: Path | None = None
+
+    @field_validator("incident_lake_duckdb_memory_limit")
+    @classmethod
+    def _memory_amount(cls, value: str) -> str:
+        if not MEMORY_AMOUNT.fullmatch(value):
+            raise ValueError(
+                f"INCIDENT_LAKE_DUCKDB_MEMORY_LIMIT must be an amount like 1GB, 512MiB or 25% (got {value!r})"
+            )
+        return value.strip()
+
+    def duckdb_config(self) -> dict[str, str | bool | int | float | list[str]]:
+        """The DuckDB settings every warehouse connection of this process opens with (`duckdb.connect(path,
+        config=...)`, DuckDBResource's `connection_config`): `memory_limit`, and `temp_directory` when one
+        is set. One process must open a file with one config (DuckDB refuses a second, different one),
+        hence one function. dbt reads the same variables in dbt_project/profiles.yml."""
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": self.incident_lake_duckdb_memory_limit
+        }
+        if self.incident_lake_duckdb_temp_dir is not None:
+            config["temp_directory"] = str(self.incident_lake_duckdb_temp_dir.expanduser().resolve())
+        return config
+
     @property
     def warehouse_path(self) -> Path:
         return self.incident_lake_db.expanduser().resolve()
+
+    @property
+    def dagster_home(self) -> Path:
+        """The CLI's Dagster instance when DAGSTER_HOME is not set: `<warehouse>.dagster/` beside it."""
+        return self.warehouse_path.with_name(self.warehouse_path.stem + ".dagster")
 
     @property
     def published_path(self) -> Path:

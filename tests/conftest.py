@@ -1,10 +1,21 @@
 """Make the repository root importable, so every test layer can use the oracle as `tests.oracle.truth`
-(the tests are not an installed package); mark the slow folders; keep xdist's test groups whole."""
+(the tests are not an installed package); mark the slow folders; keep xdist's test groups whole; build
+the small demo warehouse once per session for every folder that reads one (`shared_warehouse`)."""
 
+from __future__ import annotations
+
+import json
+import shutil
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from pipelines.sandbox.model import Organisation
 
 ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
@@ -39,3 +50,112 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     result = yield
     _keep_xdist_group_suffix(items)
     return result
+
+
+# ------------------------------------------------------------------------------ the shared warehouse
+# The small sandbox synced, built and exported by `incident-lake run` once per test session, whatever the
+# number of xdist workers: the first worker to need it builds it under a file lock, the others wait and
+# reuse it. Every module that writes copies it first (`SharedWarehouse.copy_to`); the built folder itself
+# is never written after the build.
+SHARED_SIZE = "small"
+SHARED_SEED = 7
+# A hang guard, not a goal: the build takes 1-3 min on two idle cores, far longer on a loaded machine
+# (it replaces up to three builds, so it gets their time). Waiting for it may take a little longer.
+SHARED_BUILD_TIMEOUT_SECONDS = 1200
+SHARED_WAIT_TIMEOUT_SECONDS = SHARED_BUILD_TIMEOUT_SECONDS + 300
+
+
+@dataclass(frozen=True)
+class SharedWarehouse:
+    """The session's small warehouse: raw.*, marts.*, the published snapshot and the default export.
+
+    `folder` holds what `incident-lake run` wrote (warehouse.duckdb, warehouse.published.duckdb,
+    exports/, anything else the run put in its working folder): read-only, copy it before writing.
+    `anchor` is the sandbox organisation's anchor (UTC midnight), so `organisation()` gives the same data
+    even after midnight. `secrets` are the sandbox credentials the run was given, `output` its stdout +
+    stderr, `started_at` an instant before the run began (the on-call marts count hours up to the build)."""
+
+    folder: Path
+    anchor: datetime
+    secrets: tuple[str, ...]
+    output: str
+    started_at: datetime
+
+    def organisation(self) -> Organisation:
+        """The organisation the warehouse was synced from (same size, seed and anchor: the same records;
+        new random credentials)."""
+        from pipelines.sandbox.generator import generate_organisation
+
+        return generate_organisation(SHARED_SIZE, seed=SHARED_SEED, anchor=self.anchor)
+
+    def copy_to(self, dest: Path) -> Path:
+        """Copy the whole folder into `dest` (created if missing); returns the copy's warehouse path."""
+        shutil.copytree(self.folder, dest, dirs_exist_ok=True)
+        return dest / "warehouse.duckdb"
+
+
+def _session_folder(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every process of this test session and by no other session: under xdist the
+    controller's base temp folder (each worker's is a child of it), keyed by the run's uid."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:  # no xdist worker: this process is the whole session
+        return tmp_path_factory.getbasetemp()
+    return tmp_path_factory.getbasetemp().parent / f"shared-{workerinput['testrunuid']}"
+
+
+def _build_shared_warehouse(folder: Path) -> dict[str, Any]:
+    """Sync, build and export the small sandbox into `folder` through the real CLI, over HTTP; returns
+    what `SharedWarehouse` records. Raises `RuntimeError` with the run's stderr if it fails."""
+    from pipelines.sandbox.generator import generate_organisation
+    from pipelines.sandbox.server import SandboxServer
+    from tests.e2e.e2e_support import SECRET_VARS, clean_env, run_cli
+
+    anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    org = generate_organisation(SHARED_SIZE, seed=SHARED_SEED, anchor=anchor)
+    folder.mkdir(parents=True)
+    started_at = datetime.now(UTC)
+    with SandboxServer(org) as server:
+        env = {**clean_env(folder), **server.env()}
+        env.pop("DAGSTER_HOME", None)  # never the developer's Dagster instance
+        completed = run_cli("run", env=env, cwd=folder, timeout=SHARED_BUILD_TIMEOUT_SECONDS)
+        secrets = [server.env()[name] for name in SECRET_VARS]
+    if completed.returncode != 0:
+        raise RuntimeError(f"`incident-lake run` failed:\n{completed.stderr[-3000:]}")
+    return {
+        "anchor": anchor.isoformat(),
+        "secrets": secrets,
+        "output": completed.stdout + completed.stderr,
+        "started_at": started_at.isoformat(),
+    }
+
+
+@pytest.fixture(scope="session")
+def shared_warehouse(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> SharedWarehouse:
+    """The session's `SharedWarehouse`, built by the first process that asks (see above). A failed build
+    fails every test that asks, in every worker, with the run's error, and is not retried."""
+    from filelock import FileLock
+
+    root = _session_folder(request.config, tmp_path_factory)
+    root.mkdir(parents=True, exist_ok=True)
+    folder, info, failure = root / "warehouse", root / "warehouse.json", root / "warehouse.failed"
+    # The lock file stays next to the folder; info is written last, so its presence means "built".
+    with FileLock(root / "warehouse.lock", timeout=SHARED_WAIT_TIMEOUT_SECONDS):
+        if failure.exists():
+            pytest.fail(failure.read_text(), pytrace=False)
+        if not info.exists():
+            try:
+                built = _build_shared_warehouse(folder)
+            except Exception as error:
+                failure.write_text(f"the shared warehouse did not build: {error}")
+                raise
+            info.write_text(json.dumps(built))
+    recorded = json.loads(info.read_text())
+    return SharedWarehouse(
+        folder=folder,
+        anchor=datetime.fromisoformat(recorded["anchor"]),
+        secrets=tuple(recorded["secrets"]),
+        output=recorded["output"],
+        started_at=datetime.fromisoformat(recorded["started_at"]),
+    )

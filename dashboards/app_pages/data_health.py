@@ -141,7 +141,7 @@ ledger = pd.DataFrame(
 )
 st.download_button(
     "Download CSV",
-    ledger.to_csv(index=False).encode("utf-8"),
+    components.csv_of(ledger),
     file_name="definitions.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -110,7 +110,7 @@ if has_burden:
     report = queries.hours_report(weekly)
     st.download_button(
         "Download the on-call hours report (CSV)",
-        report.to_csv(index=False).encode("utf-8"),
+        components.csv_of(report),
         file_name=f"oncall_hours_report_{filters.start:%Y-%m-%d}_{filters.end:%Y-%m-%d}.csv",
         mime="text/csv",
         icon=":material/payments:",

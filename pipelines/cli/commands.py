@@ -72,16 +72,26 @@ def sync(sources: tuple[str, ...], full_refresh: bool) -> None:
     from pipelines.defs.ingest.assets import SyncConfig
     from pipelines.defs.runs.config import run_config
     from pipelines.defs.runs.selections import raw_of
+    from pipelines.defs.runs.sync import sync_definitions
 
     runnable = _require_sources(sources)
-    run_job("sync", run_config(sync=SyncConfig(full_refresh=full_refresh)), only=raw_of(runnable))
+    run_job(
+        "sync",
+        run_config(sync=SyncConfig(full_refresh=full_refresh)),
+        only=raw_of(runnable),
+        definitions=sync_definitions,
+    )
 
 
 @main.command()
-def build() -> None:
-    """Run the dbt build (models and tests) and publish the dashboard snapshot."""
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+def build(full_refresh: bool) -> None:
+    """Run the dbt build (every model and data test) and publish the dashboard snapshot."""
+    from pipelines.defs.runs.config import run_config
+    from pipelines.defs.transform.assets import TransformConfig
+
     _check_warehouse_exists()
-    run_job("build")
+    run_job("build", run_config(transform=TransformConfig(full_refresh=full_refresh)))
 
 
 @main.command()

@@ -8,6 +8,7 @@ import io
 import logging
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -22,7 +23,9 @@ class CliError(click.ClickException):
         console.print(f"[bold red]error:[/] {self.format_message()}")
 
 
-def run_job(job_name: str, run_config: Any = None, *, only: Any = None) -> None:
+def run_job(
+    job_name: str, run_config: Any = None, *, only: Any = None, definitions: Callable[[], Any] | None = None
+) -> None:
     """Execute job `job_name` of the definitions in process.
 
     `run_config` is a `dg.RunConfig` (pipelines/defs/runs/config.py) or the dict a `RunRequest`
@@ -32,17 +35,19 @@ def run_job(job_name: str, run_config: Any = None, *, only: Any = None) -> None:
     """
     import dagster as dg
 
-    from pipelines.definitions import build_definitions
-
     verbose = logging.getLogger().level <= logging.INFO
     logging.getLogger("dagster").setLevel(logging.INFO if verbose else logging.CRITICAL)
-    defs = build_definitions()
+    if definitions is None:
+        from pipelines.definitions import build_definitions
+
+        definitions = build_definitions
+    defs = definitions()
     job = defs.resolve_job_def(job_name)
     config = dict(run_config.to_config_dict() if isinstance(run_config, dg.RunConfig) else run_config or {})
     # Failures are reported once, as one line, below; Dagster's own log shows with --verbose.
     config["loggers"] = {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}
     selection = list(only.resolve(defs.resolve_asset_graph())) if only is not None else None
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else local_instance()
     # dbt writes its log to stdout and Dagster logs every step: keep both for --verbose.
     quiet = contextlib.ExitStack()
     if not verbose:
@@ -54,8 +59,10 @@ def run_job(job_name: str, run_config: Any = None, *, only: Any = None) -> None:
             result = job.execute_in_process(
                 run_config=config, instance=instance, asset_selection=selection, raise_on_error=False
             )
+        forget_old_runs(instance)
     finally:
         logging.disable(logging.NOTSET)
+        instance.dispose()
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
         if failures:
@@ -68,6 +75,39 @@ def run_job(job_name: str, run_config: Any = None, *, only: Any = None) -> None:
             reason = error_line(step.step_failure_data.error)
             raise CliError(f"{step.step_key} failed: {reason}")
         raise CliError("the run failed before any step ran: check the configuration above")
+
+
+# Runs older than this are deleted from the CLI's instance after each run, so its history (and the
+# lookups the hourly build makes in it) stays the size of a month, not of the warehouse's life.
+RUN_HISTORY_DAYS = 30
+
+
+def local_instance() -> Any:
+    """The CLI's persistent Dagster instance, next to the warehouse (`<warehouse>.dagster/`), used when
+    DAGSTER_HOME is not set. It keeps the data versions the hourly build compares
+    (pipelines/defs/transform/changes.py); an ephemeral instance would rebuild everything every hour.
+    Telemetry is off: it is a local file store, not a deployment."""
+    import dagster as dg
+
+    from pipelines.settings import get_settings
+
+    home = get_settings().dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}})
+
+
+def forget_old_runs(instance: Any, days: int = RUN_HISTORY_DAYS) -> int:
+    """Delete the runs created more than `days` ago (their events go with them); returns how many.
+    A model not rebuilt in that time loses its recorded inputs, so the next hourly build is a full one."""
+    import datetime as dt
+
+    import dagster as dg
+
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    old = instance.get_run_records(filters=dg.RunsFilter(created_before=cutoff), limit=1000)
+    for record in old:
+        instance.delete_run(record.dagster_run.run_id)
+    return len(old)
 
 
 class Stopped(CliError):

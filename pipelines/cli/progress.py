@@ -51,9 +51,19 @@ def progress_display() -> Iterator[None]:
                 progress.console.print(f"[green]✓[/] {summary.line()}")
             if warning := summary.warning_line():
                 progress.console.print(f"[yellow]warning:[/] {warning}")
+        elif event == "dbt_skipped":
+            progress.console.print(
+                f"[green]✓[/] nothing changed at the sources ({fields['reason']}): dbt build, "
+                "dashboard snapshot and export skipped"
+            )
         elif event == "dbt_start":
             tasks["dbt"] = progress.add_task("dbt build")
             counts["dbt"] = 0
+            if fields.get("mode") == "changed":
+                progress.console.print(
+                    f"dbt build of what changed ({fields['reason']}); "
+                    f"{fields['tests_left_out']} tests of unchanged data left out"
+                )
         elif event == "dbt_model" and "dbt" in tasks:
             counts["dbt"] += 1
             progress.update(tasks["dbt"], description=f"dbt build: {counts['dbt']} models built")

@@ -7,8 +7,8 @@
 | `/zoom/v2`, `/zoom/oauth/token` | Zoom | `ZOOM_BASE_URL`, `ZOOM_OAUTH_URL` |
 | `/pagerduty` | PagerDuty REST v2 | `PAGERDUTY_BASE_URL=http://HOST:PORT/pagerduty` |
 
-`GET /_sandbox/stats` (request counters; `DELETE` resets them), `POST /_sandbox/mutate?step=N`,
-`GET /_sandbox/health`.
+`GET /_sandbox/stats` (request counters; `DELETE` resets them), `POST /_sandbox/mutate?step=N`
+(`&kind=typical_hour`: one typical hour of change instead of the step's change set), `GET /_sandbox/health`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from pipelines.sandbox.apis.common import (
 )
 from pipelines.sandbox.faults import FaultSpec, endpoint_of
 from pipelines.sandbox.model import Organisation
+from pipelines.sandbox.mutations import typical_hour
 
 _API_PREFIXES = (
     ("/incidentio/", "incidentio"),
@@ -331,6 +332,14 @@ def build_app(
         except ValueError:
             return json_response({"error": "step must be an integer"}, 400)
         # On the event loop itself: no request handler can observe a half-applied change.
+        kind = request.query_params.get("kind")
+        if kind not in (None, "typical_hour"):
+            return json_response({"error": "kind must be typical_hour, or absent"}, 400)
+        if kind == "typical_hour":
+            try:
+                return json_response(typical_hour(org, step))
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, 409)
         return json_response(org.mutate(step))
 
     async def health(request: Request) -> Response:

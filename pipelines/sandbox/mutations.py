@@ -9,6 +9,7 @@ from pipelines.sandbox import texts
 from pipelines.sandbox.generate import incidentio, organisation, pagerduty, slack
 from pipelines.sandbox.generate.common import (
     DAY,
+    HOUR,
     MIN,
     PD_API,
     Build,
@@ -231,6 +232,93 @@ def mutate(org: Organisation, step: int | None = None) -> dict[str, Any]:
         org.data_time = max(org.data_time, now)
         org.version += 1
         return summary
+
+
+def typical_hour(org: Organisation, step: int | None = None, messages: int = 100, updated: int = 3) -> dict:
+    """Apply one typical hour of change (the benchmark's "hourly run after a typical hour", issue 15):
+    `updated` live incidents each get a new update (`updated_at` moves, nothing else), and `messages` new
+    Slack messages are posted in the live incidents' channels, one in ten as a thread reply to the
+    message posted just before it in that channel. Nothing is created or deleted elsewhere.
+
+    The hour runs from the newest time the data knows (`data_time`) to one hour later, so every change is
+    newer than anything a previous sync saw. `step` numbers the change set like `mutate`'s (default: the
+    next one) and seeds it: deterministic for (org seed, step, the org's state). Returns a summary: the
+    step, the hour's end, the incidents updated and the messages posted (`[channel, ts]`, replies as
+    `[channel, ts, parent ts]`). Raises `ValueError` when the organisation has no live incident with a
+    channel (nowhere to post).
+    """
+    with org.lock:
+        step = step if step is not None else (max(org.mutation_steps, default=0) + 1)
+        rng = random.Random(f"{org.seed}:typical-hour:{step}")
+        start = max(org.data_time, org.anchor.timestamp())
+        now = start + HOUR
+        live = sorted(
+            (p for p in org.context.incidents.values() if p.category == "live" and p.channel_id),
+            key=lambda p: p.id,
+        )
+        if not live:
+            raise ValueError("no live incident with a Slack channel: nowhere to post a typical hour")
+
+        touched = rng.sample(live, min(updated, len(live)))
+        for k, plan in enumerate(sorted(touched, key=lambda p: p.id)):
+            at = start + (k + 1) * HOUR / (len(touched) + 1)
+            rec = dict(org.io_incidents[plan.id])
+            org.io_updates[plan.id] = [
+                *org.io_updates.get(plan.id, []),
+                {
+                    "id": ulid(rng, at),
+                    "incident_id": plan.id,
+                    "created_at": iso_ms(at),
+                    "message": rng.choice(texts.UPDATE_MESSAGES),
+                    "new_incident_status": rec["incident_status"],
+                    "new_severity": rec["severity"],
+                    "updater": {"user": incidentio.user_v2(plan.lead or plan.reporter)},
+                },
+            ]
+            rec["updated_at"] = iso_ms(at)
+            org.io_incidents[plan.id] = rec
+
+        posted: list[list[str]] = []
+        last_top: dict[str, dict[str, Any]] = {}
+        for k in range(messages):
+            cid = str(rng.choice(live).channel_id)
+            log = org.slack_logs[cid]
+            members = org.slack_members[cid]
+            # Evenly through the hour, a few microseconds apart so no two messages share a ts.
+            ts = slack_ts(int((start + (k + 1) * HOUR / (messages + 1)) * 1_000_000) + k)
+            message = {
+                "type": "message",
+                "ts": ts,
+                "user": rng.choice(members[:-2] or members),
+                "text": rng.choice(texts.MESSAGES),
+                "team": org.slack_team_id,
+                "client_msg_id": uuid4_like(rng),
+            }
+            parent = last_top.get(cid)
+            if k % 10 == 9 and parent is not None:
+                message.update(thread_ts=parent["ts"], parent_user_id=parent["user"])
+                log.add_reply(parent, message)
+                # A new dict for the parent, so a response being serialised never sees a half update.
+                new_parent = dict(parent)
+                set_thread_fields(new_parent, log.threads[parent["ts"]])
+                log.replace_top(parent, new_parent)
+                last_top[cid] = new_parent
+                posted.append([cid, ts, parent["ts"]])
+            else:
+                log.add_top(message)
+                last_top[cid] = message
+                posted.append([cid, ts])
+
+        org.mutation_steps.append(step)
+        org.data_time = now
+        org.version += 1
+        return {
+            "step": step,
+            "kind": "typical_hour",
+            "at": iso_s(now),
+            "updated_incidents": sorted(p.id for p in touched),
+            "new_messages": posted,
+        }
 
 
 def _resolve_escalation(org: Organisation, now: float) -> str | None:

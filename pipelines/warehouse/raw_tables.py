@@ -2,11 +2,12 @@
 
 This module is the single description of the raw layer. The connectors write these tables, the dbt
 sources read them, the Dagster assets are named after them. Every table has the same tail:
-`_synced_at` (when this row was last written), `_deleted_at` (when a read that covers the row's whole
-set no longer returned it, else NULL; the row stays as evidence) and `_record` (the full API record as
-JSON, so nothing the API sends is thrown away). Connectors name entities and the sets they read whole;
-this module maps an entity to its table (`raw_table_for`) and a set to the rows it holds
-(`RawTable.covered_sets`).
+`_synced_at` (when this row's content last changed: first written, changed, or back after a deletion
+mark; a sync that re-reads it unchanged leaves it alone, docs/sync.md), `_deleted_at` (when a read that
+covers the row's whole set no longer returned it, else NULL; the row stays as evidence) and `_record`
+(the full API record as JSON, so nothing the API sends is thrown away). Connectors name entities and
+the sets they read whole; this module maps an entity to its table (`raw_table_for`) and a set to the
+rows it holds (`RawTable.covered_sets`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Writes API records into `raw.*`: upsert by primary key, one transaction per batch.
 
+Only rows that change are written: new records, records whose content changed (`_record` or a typed
+key column), and rows that come back after being marked deleted. A record a sync reads again unchanged
+is left alone, so `_synced_at` is when a row's content last changed and `data_version` moves only when
+a table's rows do.
+
 A batch is written whole or not at all, and cursors move only after the data they cover is
 written, so a sync killed at any moment (even `kill -9`) and run again ends with exactly the
 source's records. Records that cannot be keyed are kept in `meta.rejected_records` with their
@@ -13,6 +18,7 @@ un-deleted by its upsert. Optional entities the API refused (403/404) are listed
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import threading
 import time
@@ -26,7 +32,9 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipelines.settings import get_settings
 from pipelines.warehouse.raw_tables import RAW_TABLES, RawTable
 
 META_DDL = (
@@ -55,8 +63,9 @@ META_DDL = (
 
 @dataclass
 class UpsertCounts:
-    """New records, existing records whose content changed (a re-read unchanged record is neither), and
-    rows marked deleted because a read of their whole set no longer returned them."""
+    """New records, existing records rewritten because their content changed or they came back after
+    being marked deleted (a re-read unchanged record is neither), and rows marked deleted because a read
+    of their whole set no longer returned them."""
 
     new: int = 0
     updated: int = 0
@@ -71,9 +80,26 @@ class UpsertCounts:
 def connect_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=get_settings().duckdb_config())
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def data_version(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
+    """A short string (16 hex digits) that changes whenever `table`'s rows change: a row inserted, a
+    row's content changed, a row marked deleted or brought back, a row removed. A sync that re-read
+    identical records leaves it as it was, because the writer leaves those rows alone (module docstring).
+
+    Built from aggregates DuckDB computes in one scan of two timestamp columns (no `_record`): the row
+    count, the deleted count and the sums of `_synced_at` and `_deleted_at` in microseconds. Every write
+    stamps `_synced_at` with its transaction's time, so a rewrite moves the sum even if the clock stepped
+    back. Raises `duckdb.CatalogException` if the table does not exist.
+    """
+    state = con.execute(
+        f"SELECT count(*), count(_deleted_at), sum(epoch_us(_synced_at)), sum(epoch_us(_deleted_at)) "
+        f"FROM {table.qualified_name}"
+    ).fetchall()  # fetched whole: DuckDB 2 keeps a connection busy until its result is read out
+    return hashlib.blake2b(repr(state).encode(), digest_size=8).hexdigest()
 
 
 def _iso(value: Any) -> Any:
@@ -159,6 +185,23 @@ def _arrow_batch(table: RawTable, rows: Iterable[Mapping[str, Any]]) -> pa.Table
     return pa.table(data)
 
 
+def _content_hash(table: RawTable, record: str, *, typed: bool) -> str:
+    """SQL for the hash of a row's content: its `_record` text (`record`) and typed key columns. The
+    stored rows (`typed`) and an incoming batch (key columns still to be cast) hash alike when equal."""
+    columns = [c if typed else f"CAST({c} AS {t})" for c, t in table.key_columns.items()]
+    return f"hash({', '.join([record, *columns])})"
+
+
+@dataclass
+class _KnownUpdate:
+    """What a committed transaction did to one table, for the writer's cache of its state."""
+
+    table: str
+    hashes: dict[str, int]  # id -> content hash of every incoming row
+    written: list[str]  # ids written (new, changed or undeleted)
+    marked: list[str]  # ids marked deleted
+
+
 class RawWriter:
     """Thread-safe writer: connectors run in threads, DuckDB takes one writer at a time.
 
@@ -173,9 +216,11 @@ class RawWriter:
         self._queue: queue.Queue[Any] | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
-        # id -> hash of the stored record, per table, loaded on first write: tells new, changed and
-        # unchanged rows apart without joining every batch against the whole table.
+        # id -> hash of the stored row's content, and the ids marked deleted, per table, loaded on first
+        # write: tell new, changed, returning and unchanged rows apart without joining every batch
+        # against the whole table. Valid while this writer is the table's only writer (a sync).
         self._known: dict[str, dict[str, int]] = {}
+        self._deleted: dict[str, set[str]] = {}
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
@@ -264,7 +309,7 @@ class RawWriter:
     def _apply(self, items: list[_Upsert | _Statement | _Cursor]) -> None:
         """Write items in one transaction (the caller holds the lock)."""
         con = self._con
-        known_updates: list[tuple[dict[str, int], dict[str, int]]] = []
+        known_updates: list[_KnownUpdate] = []
         by_table: dict[str, list[_Upsert]] = {}
         for item in items:
             if isinstance(item, _Upsert):
@@ -290,8 +335,11 @@ class RawWriter:
             # Only once the transaction is over: in an aborted one, unregistering fails too.
             for name in by_table:
                 con.unregister(f"_incoming_{name}")
-        for known, changes in known_updates:
-            known.update(changes)
+        for update in known_updates:  # the transaction committed: the cache follows the table
+            self._known[update.table].update(update.hashes)
+            deleted = self._deleted[update.table]
+            deleted.difference_update(update.written)
+            deleted.update(update.marked)
 
     def _write_cursors(self, cursors: list[_Cursor]) -> None:
         if not cursors:
@@ -313,18 +361,22 @@ class RawWriter:
         )
         self._con.unregister("_cursor_moves")
 
-    def _known_hashes(self, table: RawTable) -> dict[str, int]:
+    def _known_state(self, table: RawTable) -> tuple[dict[str, int], set[str]]:
+        """The stored content hash of every id and the ids marked deleted (loaded once per table)."""
         known = self._known.get(table.name)
         if known is None:
             result = self._con.sql(
-                f"SELECT id, hash(_record::VARCHAR) AS h FROM {table.qualified_name}"
+                f"SELECT id, {_content_hash(table, '_record::VARCHAR', typed=True)} AS h, "
+                f"_deleted_at IS NOT NULL AS d FROM {table.qualified_name}"
             ).to_arrow_table()
-            known = self._known[table.name] = dict(
-                zip(result.column("id").to_pylist(), result.column("h").to_pylist(), strict=True)
-            )
-        return known
+            ids = result.column("id").to_pylist()
+            known = self._known[table.name] = dict(zip(ids, result.column("h").to_pylist(), strict=True))
+            self._deleted[table.name] = {
+                i for i, d in zip(ids, result.column("d").to_pylist(), strict=True) if d
+            }
+        return known, self._deleted[table.name]
 
-    def _upsert_in_transaction(self, upserts: list[_Upsert]) -> tuple[dict[str, int], dict[str, int]]:
+    def _upsert_in_transaction(self, upserts: list[_Upsert]) -> _KnownUpdate:
         table = upserts[0].table
         batch = pa.concat_tables([u.data for u in upserts])
         ids = batch.column("id").to_pylist()
@@ -338,12 +390,23 @@ class RawWriter:
             "CAST(_record AS JSON) AS _record"
         )
         con = self._con
-        known = self._known_hashes(table)
+        known, deleted = self._known_state(table)
         incoming = f"_incoming_{table.name}"
         con.register(incoming, batch)
-        hashes = con.sql(f"SELECT id, hash(_record) AS h FROM {incoming}").to_arrow_table()
-        con.execute(f"INSERT OR REPLACE INTO {table.qualified_name} BY NAME SELECT {select} FROM {incoming}")
+        hashes = con.sql(
+            f"SELECT id, {_content_hash(table, '_record', typed=False)} AS h FROM {incoming}"
+        ).to_arrow_table()
         changes = dict(zip(hashes.column("id").to_pylist(), hashes.column("h").to_pylist(), strict=True))
+        # Only new rows, changed rows and rows coming back from deletion are written: a re-read
+        # unchanged row keeps its `_synced_at`, so what changed is visible downstream.
+        written = [i for i, h in changes.items() if known.get(i) != h or i in deleted]
+        if written:
+            if len(written) < len(changes):
+                changed = pc.is_in(batch["id"], value_set=pa.array(written, pa.string()))
+                con.register(incoming, batch.filter(changed))
+            con.execute(
+                f"INSERT OR REPLACE INTO {table.qualified_name} BY NAME SELECT {select} FROM {incoming}"
+            )
         # Counted per submitted batch, so each source's summary gets its own numbers.
         counted: set[str] = set()
         for upsert in upserts:
@@ -356,21 +419,22 @@ class RawWriter:
                 before = known.get(record_id)
                 if before is None:
                     upsert.counts.new += 1
-                elif before != changes[record_id]:
+                elif before != changes[record_id] or record_id in deleted:
                     upsert.counts.updated += 1
         by_set: dict[str, list[_Upsert]] = {}
         for upsert in upserts:
             for name in dict.fromkeys(name for name, _ in upsert.covers):
                 by_set.setdefault(name, []).append(upsert)
+        marked: list[str] = []
         for name, covering in by_set.items():
-            self._mark_deleted(table, name, covering)
-        return known, changes
+            marked += self._mark_deleted(table, name, covering)
+        return _KnownUpdate(table.name, changes, written, marked)
 
-    def _mark_deleted(self, table: RawTable, name: str, upserts: list[_Upsert]) -> None:
+    def _mark_deleted(self, table: RawTable, name: str, upserts: list[_Upsert]) -> list[str]:
         """Rows of the sets `name` these reads covered that none of them returned get `_deleted_at`
-        (once). One statement for every set of the transaction: a table scan per set was most of the
-        sync's write time. Sets of one name are disjoint (one channel, one incident…), so the rows the
-        reads returned can be pooled."""
+        (once); returns their ids. One statement for every set of the transaction: a table scan per
+        set was most of the sync's write time. Sets of one name are disjoint (one channel, one
+        incident…), so the rows the reads returned can be pooled."""
         rule = table.covered_sets.get(name)
         if rule is None:
             raise ValueError(f"{table.name} has no covered set {name!r}")
@@ -399,20 +463,26 @@ class RawWriter:
             conditions.append(f"({rule.condition})")
         con.register("_present", pa.concat_tables([u.data for u in upserts]))
         try:
-            marked = con.execute(
-                f"UPDATE {table.qualified_name} AS t SET _deleted_at = now() WHERE {' AND '.join(conditions)}"
-            ).fetchone()
+            marked = [
+                row[0]
+                for row in con.execute(
+                    f"UPDATE {table.qualified_name} AS t SET _deleted_at = now() "
+                    f"WHERE {' AND '.join(conditions)} RETURNING t.id"
+                ).fetchall()
+            ]
         finally:
             con.unregister("_present")
             if key_names:
                 con.unregister("_covered")
         # A table is one source's: its batches share one counts object, which gets the total.
         counts = next((u.counts for u in upserts if u.counts is not None), None)
-        if counts is not None and marked:
-            counts.deleted += int(marked[0])
+        if counts is not None:
+            counts.deleted += len(marked)
+        return marked
 
     def upsert(self, table: RawTable, rows: Iterable[Mapping[str, Any]]) -> UpsertCounts:
-        """Insert or replace rows (`id`, key columns, `_record`) by id, and wait until written."""
+        """Insert or replace rows (`id`, key columns, `_record`) by id, and wait until written (rows
+        that did not change are left alone)."""
         counts = UpsertCounts()
         self.submit(table, rows, counts)
         self.flush()
@@ -527,18 +597,27 @@ class RawWriter:
         with self._lock:
             self._con.register("_column_values", data)
             try:
+                value = f"CAST(v.value AS {table.key_columns[column]})"
+                # A changed column is changed content: `_synced_at` moves, as for any write.
                 self._con.execute(
-                    f"UPDATE {table.qualified_name} AS t SET {column} = CAST(v.value AS "
-                    f"{table.key_columns[column]}) FROM _column_values AS v WHERE t.id = v.id"
+                    f"UPDATE {table.qualified_name} AS t SET {column} = {value}, _synced_at = now() "
+                    f"FROM _column_values AS v WHERE t.id = v.id AND t.{column} IS DISTINCT FROM {value}"
                 )
             finally:
                 self._con.unregister("_column_values")
+            self._known.pop(table.name, None)  # the content hashes include the column: reloaded
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """A read (after everything queued so far is written), e.g. Slack and Zoom reading incidents."""
         self.flush()
         with self._lock:
             return self._con.execute(sql, params or []).fetchall()
+
+    def data_version(self, table: RawTable) -> str:
+        """`data_version` of `table` once everything queued so far is written."""
+        self.flush()
+        with self._lock:
+            return data_version(self._con, table)
 
     def row_count(self, table: RawTable) -> int:
         return int(self.query(f"SELECT count(*) FROM {table.qualified_name}")[0][0])

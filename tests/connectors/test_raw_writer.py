@@ -247,3 +247,77 @@ def test_a_windowed_read_marks_only_its_schedule_entries_starting_inside_the_win
     deleted = writer.query("SELECT id FROM raw.incidentio_schedule_entries WHERE _deleted_at IS NOT NULL")
     # Day 1 starts before the window (not covered), S2 is another schedule.
     assert deleted == [("S1:9",)] and counts.deleted == 1
+
+
+def _row_state(writer: RawWriter, table: str) -> dict[str, tuple]:
+    return {r[0]: r[1:] for r in writer.query(f"SELECT id, _synced_at, _deleted_at FROM raw.{table}")}
+
+
+def test_a_re_read_unchanged_record_is_left_alone_and_a_changed_one_is_rewritten(tmp_path):
+    from pipelines.warehouse.raw_writer import data_version
+
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    a = {"id": "a", "updated_at": "2024-01-01T00:00:00Z", "_record": {"v": 1}}
+    b = {"id": "b", "updated_at": "2024-01-01T00:00:00Z", "_record": {"v": 1}}
+    writer.upsert(INCIDENTS, [a, b])
+    before, version = _row_state(writer, "incidentio_incidents"), writer.data_version(INCIDENTS)
+    # A new writer (a new sync) reads both again: nothing is written.
+    writer = RawWriter(writer._con)
+    again = writer.upsert(INCIDENTS, [a, b])
+    assert (again.new, again.updated, again.deleted) == (0, 0, 0)
+    assert _row_state(writer, "incidentio_incidents") == before
+    assert writer.data_version(INCIDENTS) == version == data_version(writer._con, INCIDENTS)
+    # Only `b` changed (its record; then only a typed key column): only `b` is rewritten, each time.
+    for change in ({"_record": {"v": 2}}, {"updated_at": "2024-02-01T00:00:00Z"}):
+        b = b | change
+        counts = writer.upsert(INCIDENTS, [a, b])
+        assert (counts.new, counts.updated) == (0, 1), change
+        after = _row_state(writer, "incidentio_incidents")
+        assert after["a"] == before["a"]
+        assert after["b"][0] > before["b"][0], change
+        assert writer.data_version(INCIDENTS) != version, change
+        before, version = after, writer.data_version(INCIDENTS)
+
+
+def test_a_row_that_returns_after_its_deletion_mark_is_resurrected_and_counted(tmp_path):
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    one, two = _msg("C1", "1.0"), _msg("C1", "2.0")
+    writer.upsert(MESSAGES, [one, two])
+    versions = [writer.data_version(MESSAGES)]
+    marked = UpsertCounts()
+    writer.submit(MESSAGES, [one], marked, covers=[("channel_history", ("C1",))])
+    writer.flush()
+    assert marked.deleted == 1
+    deleted = _row_state(writer, "slack_messages")["C1:2.0"]
+    assert deleted[1] is not None
+    versions.append(writer.data_version(MESSAGES))
+    # `two` comes back unchanged, read by a new writer (a later sync): the mark is cleared.
+    writer = RawWriter(writer._con)
+    back = UpsertCounts()
+    writer.submit(MESSAGES, [one, two], back, covers=[("channel_history", ("C1",))])
+    writer.flush()
+    assert (back.new, back.updated, back.deleted) == (0, 1, 0)
+    synced_at, deleted_at = _row_state(writer, "slack_messages")["C1:2.0"]
+    assert deleted_at is None and synced_at > deleted[0]
+    versions.append(writer.data_version(MESSAGES))
+    # The same writer, whose cache saw the mark and the return, marks and resurrects again.
+    writer.submit(MESSAGES, [one], covers=[("channel_history", ("C1",))])
+    writer.flush()
+    versions.append(writer.data_version(MESSAGES))
+    assert writer.upsert(MESSAGES, [two]).updated == 1
+    assert _row_state(writer, "slack_messages")["C1:2.0"][1] is None
+    versions.append(writer.data_version(MESSAGES))
+    assert len(set(versions)) == len(versions), versions
+
+
+def test_a_filled_column_is_a_change_of_the_row(tmp_path):
+    writer = RawWriter(connect_warehouse(tmp_path / "w.duckdb"))
+    writer.upsert(INCIDENTS, [{"id": "a", "updated_at": None, "_record": {}}, {"id": "b", "_record": {}}])
+    before, version = _row_state(writer, "incidentio_incidents"), writer.data_version(INCIDENTS)
+    writer.update_column(INCIDENTS, "zoom_meeting_id", {"a": "93398114182"})
+    after = _row_state(writer, "incidentio_incidents")
+    assert after["a"][0] > before["a"][0] and after["b"] == before["b"]
+    assert writer.data_version(INCIDENTS) != version
+    # The cache knows the new content: the same record with the column read again is unchanged.
+    counts = writer.upsert(INCIDENTS, [{"id": "a", "zoom_meeting_id": "93398114182", "_record": {}}])
+    assert (counts.new, counts.updated) == (0, 0)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from dashboards_support import build_published_db, sample_incidents
 
+from dashboards.snapshot import close_readers
 from exports.publish import Definition, read_definitions
 from pipelines.settings import DBT_PROJECT_DIR, reload_settings
 
@@ -67,6 +68,16 @@ def published_db(
     )
 
 
+@pytest.fixture(autouse=True)
+def no_background_warmup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest runs the entrypoint in this process: keep its warm-up thread from running queries behind a
+    test's back (tests that record the queries a page runs would see other pages' queries). The warm-up
+    itself is tested by calling `warmup.warm` and `warmup.check` directly."""
+    import dashboards.warmup
+
+    monkeypatch.setattr(dashboards.warmup, "watch", lambda: None)
+
+
 @pytest.fixture
 def use_published(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
     """Point the settings (and so the dashboard) at a published file; clear Streamlit's data cache."""
@@ -81,6 +92,7 @@ def use_published(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], 
     monkeypatch.undo()
     reload_settings()
     st.cache_data.clear()
+    close_readers()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from dashboards.filters import (
     NO_TEAM,
 )
 from dashboards.formatting import format_duration
+from dashboards.snapshot import close_readers
 
 DEFAULT_START = LAST_DAY - timedelta(days=89)
 PAYMENTS = "01TEAMPAYMENTS"  # a team of the fixture (dashboards_support.TEAMS)
@@ -326,6 +327,9 @@ def test_columns_tagged_message_text_in_dbt_are_never_shown(
     use_published(db)
     assert "detail" in frame_with(open_page("Incident explorer"), "occurred_at", "event_type").columns
 
+    # The dashboard holds the snapshot open and DuckDB refuses a second in-process open for writing:
+    # release it before editing the file in place (the product never does; publish replaces the file).
+    close_readers()
     con = duckdb.connect(str(db))
     con.execute(
         "UPDATE meta.definitions SET privacy = 'message_text' "
@@ -364,9 +368,9 @@ def test_each_page_reads_exactly_the_marts_its_dbt_exposure_names(
     seen: list[str] = []
     run = dashboards.sql._connect_and_run
 
-    def recording(path: str, sql: str, params: dict[str, Any]):
+    def recording(path: str, version: int, sql: str, params: dict[str, Any]):
         seen.append(sql)
-        return run(path, sql, params)
+        return run(path, version, sql, params)
 
     monkeypatch.setattr(dashboards.sql, "_connect_and_run", recording)
     at = AppTest.from_file(str(APP_PATH), default_timeout=60)

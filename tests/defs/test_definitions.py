@@ -70,6 +70,12 @@ def test_the_hourly_request_holds_the_raw_tables_of_configured_sources_only(
         k for k in raw_left_out if graph.get(k).group_name.startswith("raw_")
     }
     assert request.run_config["ops"]["raw_sources"]["config"] == {"full_refresh": False}
+    # The hourly build does only what changed; `--full-refresh` rebuilds everything with every test.
+    dbt_op = "incident_lake_dbt_models"
+    assert request.run_config["ops"][dbt_op]["config"] == {"only_what_changed": True, "full_refresh": False}
+    full = hourly_run_request(full_refresh=True)
+    assert isinstance(full, dg.RunRequest)
+    assert full.run_config["ops"][dbt_op]["config"] == {"only_what_changed": False, "full_refresh": True}
 
 
 def test_the_hourly_schedule_skips_with_a_reason_when_no_source_is_configured(
@@ -95,7 +101,7 @@ def test_every_job_builds_from_a_named_selection() -> None:
         "export_files": selections.FILE_EXPORT,
         "load_postgres": selections.POSTGRES_LOAD,
         "hourly_run": selections.HOURLY_RUN,
-        "daily_export": selections.FILE_EXPORT,
+        "daily_export": selections.DAILY,
     }
     for name, selection in by_name.items():
         assert defs.resolve_job_def(name).asset_layer.selected_asset_keys == selection.resolve(graph), name

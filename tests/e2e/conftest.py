@@ -1,8 +1,9 @@
 """Shared end-to-end fixture: the whole pipeline on the small sandbox over HTTP, run twice: once through
-the real CLI (`incident-lake run`), then as the hourly schedule runs it (its run request executed in
+the real CLI (`incident-lake run`: the session's shared warehouse, tests/conftest.py, built once for every
+folder that reads it), then, on a copy of it, as the hourly schedule runs it (its run request executed in
 process, as Dagster's daemon would). Tests compare the warehouse with the generator's own truth
 (`tests.oracle.truth`). Mark end-to-end tests with `pytest.mark.xdist_group("e2e")` so one worker runs
-the pipeline once."""
+the scheduled run once."""
 
 from __future__ import annotations
 
@@ -12,33 +13,32 @@ from typing import Any
 
 import duckdb
 import pytest
-from e2e_support import SECRET_VARS, clean_env, raw_counts, run_cli
+from e2e_support import SECRET_VARS, clean_env, raw_counts
 
-from pipelines.sandbox.generator import generate_organisation
 from pipelines.sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="session")
-def pipeline(tmp_path_factory):
+def pipeline(tmp_path_factory, shared_warehouse):
     tmp = tmp_path_factory.mktemp("e2e")
-    org = generate_organisation("small", seed=7)
-    # The marts' "as of the build" values (on-call hours) fall between these two instants.
-    built_after = datetime.now(UTC)
+    # The first run (the real CLI) is the shared warehouse's; the scheduled run writes to this copy.
+    warehouse = shared_warehouse.copy_to(tmp)
+    counts_after_first = raw_counts(warehouse)
+    org = shared_warehouse.organisation()
     with SandboxServer(org) as server:
         env = {**clean_env(tmp), **server.env()}
-        first = run_cli("run", env=env, cwd=tmp)
-        assert first.returncode == 0, first.stderr[-3000:]
-        counts_after_first = raw_counts(tmp / "warehouse.duckdb")
         scheduled = run_hourly_schedule_in_process(env)
-        secrets = [server.env()[name] for name in SECRET_VARS]
-    built_before = datetime.now(UTC)
+        # Each sandbox makes its own credentials: none of either run's may leak.
+        secrets = [*shared_warehouse.secrets, *(server.env()[name] for name in SECRET_VARS)]
+    # The marts' "as of the build" values (on-call hours) fall between these two instants.
+    built_after, built_before = shared_warehouse.started_at, datetime.now(UTC)
     con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     yield {
         "org": org,
         "con": con,
         "tmp": tmp,
-        "outputs": first.stdout + first.stderr,
+        "outputs": shared_warehouse.output,
         "scheduled": scheduled,
         "secrets": secrets,
         "counts_after_first": counts_after_first,

@@ -14,14 +14,17 @@ import duckdb
 SECRET_VARS = ("INCIDENTIO_API_KEY", "SLACK_BOT_TOKEN", "ZOOM_CLIENT_SECRET", "PAGERDUTY_API_TOKEN")
 
 
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """`incident-lake <args>` in a subprocess; raises `subprocess.TimeoutExpired` after `timeout` s."""
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *args],
         env=env,
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
 
 

@@ -273,6 +273,9 @@ SECOND_WAVE_MARTS = (
 )  # fmt: skip
 
 
+# Its own xdist group (the module's mark joins it, so the group is "e2e_restricted-key"): it needs no
+# `pipeline`, so another worker may run it while one runs the group "e2e".
+@pytest.mark.xdist_group("restricted-key")
 def test_a_restricted_key_without_on_call_syncs_the_rest_and_builds(tmp_path):
     org = generate_organisation("small", seed=11)
     with SandboxServer(org, faults=RESTRICTED) as server:

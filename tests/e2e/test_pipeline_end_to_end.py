@@ -131,6 +131,9 @@ def test_build_without_a_warehouse_says_what_to_run(tmp_path):
     assert "incident-lake sync" in result.stderr
 
 
+# Its own xdist group (the module's mark joins it, so the group is "demo-defaults_e2e"): it needs no
+# `pipeline`, so another worker may run it while one runs the group "e2e".
+@pytest.mark.xdist_group("demo-defaults")
 def test_demo_with_defaults_writes_marts_and_export(tmp_path):
     env = clean_env(tmp_path)
     for name in ("INCIDENT_LAKE_DB", "INCIDENT_LAKE_EXPORT_DIR"):

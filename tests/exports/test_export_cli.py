@@ -82,12 +82,20 @@ def test_the_daily_schedule_keeps_a_dated_snapshot_downstream_of_every_mart() ->
     graph = defs.resolve_asset_graph()
     files = dg.AssetKey(["exports", "marts_files"])
     assert schedule.job_name == "daily_export"
-    assert defs.resolve_job_def("daily_export").asset_layer.selected_asset_keys == {files}
+    daily = defs.resolve_job_def("daily_export").asset_layer.selected_asset_keys
+    # The daily job rebuilds every model with every data test before its snapshot.
+    assert files in daily and {k for k in daily if k.path[0] == "marts"} == {
+        k for k in graph.get_all_asset_keys() if k.path[0] == "marts"
+    }
     marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
     assert marts and marts <= graph.get(files).parent_keys, "every mart is upstream of the file export"
     # Parquet with a dated snapshot and its restatements; no hashing, so the schedule needs no key.
     with dg.build_schedule_context() as context:
         (request,) = schedule.evaluate_tick(context).run_requests or []
+    assert request.run_config["ops"]["incident_lake_dbt_models"]["config"] == {
+        "only_what_changed": False,
+        "full_refresh": False,
+    }
     assert request.run_config["ops"]["exports__marts_files"]["config"] == {
         "format": "parquet",
         "include_message_text": False,

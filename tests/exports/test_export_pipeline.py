@@ -1,6 +1,7 @@
-"""The file export on real marts: the small sandbox synced and built by the real CLI, then exported with
-`--snapshot --hash-emails`, an old incident edited at the source (`org.mutate()`), synced, built and
-exported again. Marked e2e (one xdist worker builds it once)."""
+"""The file export on real marts: the small sandbox synced, built and exported by the real CLI (a copy of
+the session's shared warehouse, tests/conftest.py), then exported with `--snapshot --hash-emails`, an old
+incident edited at the source (`org.mutate()`), synced, built and exported again. Marked e2e (one xdist
+worker runs it once)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import jsonschema
@@ -22,8 +23,10 @@ from test_export_schemas import rows_as_json
 from exports import export_marts
 from exports.files import read_manifest
 from exports.privacy import EMAIL_PATTERN, HASH_KEY_ENV
-from pipelines.sandbox.generator import generate_organisation
 from pipelines.sandbox.server import SandboxServer
+
+if TYPE_CHECKING:  # the fixture's class (tests/conftest.py), for the hint only
+    from tests.conftest import SharedWarehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("exports-e2e")]
 
@@ -44,9 +47,11 @@ def cli(*args: str, env: dict[str, str], cwd: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def exported(tmp_path_factory: pytest.TempPathFactory, shared_warehouse: SharedWarehouse) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("export-e2e")
-    org = generate_organisation("small", seed=11)
+    # `incident-lake run` (sync, build and the default export) is the shared warehouse's: copy it.
+    shared_warehouse.copy_to(tmp)
+    org = shared_warehouse.organisation()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -62,7 +67,6 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     snapshots = tmp / "snapshots-export"
     with SandboxServer(org) as server:
         env.update(server.env())
-        cli("run", env=env, cwd=tmp)  # sync, build, and the default export
         cli("export", "--snapshot", "--hash-emails", "--dest", str(snapshots), env=env, cwd=tmp)
         first = read_manifest(snapshots)
         change = server.mutate()

@@ -1,7 +1,8 @@
 """Fixtures of the Postgres tests: one PostgreSQL server and one small-sandbox warehouse per session.
 
-Every test here is in xdist group "postgres" (one worker: one server, one warehouse built once). The
-warehouse is the demo's: the small sandbox synced over HTTP, built by dbt on DuckDB, through the real CLI.
+Every test here is in xdist group "postgres" (one worker: one server, one copy of the warehouse). The
+warehouse is a copy of the session's shared one (tests/conftest.py): the small sandbox synced over HTTP,
+built by dbt on DuckDB, through the real CLI.
 Without a server the tests skip with the reason, unless INCIDENT_LAKE_REQUIRE_POSTGRES=1 (CI) makes
 that a failure.
 
@@ -14,14 +15,18 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 from postgres_support import REQUIRE_VARIABLE, NoPostgres, PostgresServer, postgres_server
 
+if TYPE_CHECKING:  # the fixture's class (tests/conftest.py), for the hint only
+    from tests.conftest import SharedWarehouse
+
 # The end-to-end helpers (run the real CLI with a clean environment) are shared, not copied.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from e2e_support import clean_env, run_cli
+from e2e_support import clean_env
 
 
 @pytest.fixture(scope="session")
@@ -36,19 +41,18 @@ def pg_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
-def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small sandbox (seed 7) synced and built by `incident-lake demo`: raw.* and marts.* on DuckDB."""
-    tmp = tmp_path_factory.mktemp("pg_warehouse")
-    completed = run_cli(
-        "demo", "--size", "small", "--seed", "7", "--no-dashboard", env=clean_env(tmp), cwd=tmp
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return tmp / "warehouse.duckdb"
+def small_warehouse(tmp_path_factory: pytest.TempPathFactory, shared_warehouse: SharedWarehouse) -> Path:
+    """The small sandbox (seed 7) synced and built by `incident-lake run`: raw.* and marts.* on DuckDB.
+    A copy of the session's shared warehouse, as the CLI's exports here write next to it."""
+    return shared_warehouse.copy_to(tmp_path_factory.mktemp("pg_warehouse"))
 
 
 @pytest.fixture
 def warehouse_con(small_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(small_warehouse), read_only=True)
+    from pipelines.settings import get_settings
+
+    # The export opens this file in this process too: DuckDB wants one configuration per open file.
+    con = duckdb.connect(str(small_warehouse), read_only=True, config=get_settings().duckdb_config())
     con.execute("SET TimeZone = 'UTC'")
     try:
         yield con

@@ -1,6 +1,6 @@
 """`incident-lake export --postgres DSN` and `dbt build --target postgres` against a real PostgreSQL.
 
-The warehouse is the small sandbox built by the demo (conftest.py); every raw table and every mart is
+The warehouse is the small sandbox built by the real CLI (conftest.py); every raw table and every mart is
 compared value by value with DuckDB.
 """
 
@@ -340,7 +340,7 @@ def test_dbt_build_on_postgres_gives_the_duckdb_marts(
     assert run.returncode == 0, run.output[-4000:]
     shifts: list[float] = []
     _assert_same_tables(warehouse_con, dsn, "marts", exact=False, clock_shifts=shifts)
-    # The open ages differ only by the time between the DuckDB build (the demo) and this one.
+    # The open ages differ only by the time between the DuckDB build (the CLI run) and this one.
     assert shifts, "no open follow-up: the clock columns were not compared"
     assert max(shifts) - min(shifts) < 0.01, (min(shifts), max(shifts))
     assert 0 <= shifts[0] <= time.time() - small_warehouse.stat().st_mtime + 60

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.exports.resources import DSN_VAR, PostgresResource
+from pipelines.defs.keys import FILE_EXPORT_KEY, POSTGRES_KEY, SNAPSHOT_KEY
 from pipelines.defs.transform.assets import mart_asset_keys
 from pipelines.lib.progress import report
 from pipelines.settings import DBT_PROJECT_DIR, get_settings
@@ -21,7 +22,7 @@ class ExportConfig(dg.Config):
 
 
 @dg.asset(
-    key=["published", "marts_snapshot"],
+    key=SNAPSHOT_KEY,
     deps=mart_asset_keys(),
     group_name="exports",
     kinds={"duckdb"},
@@ -39,7 +40,7 @@ def marts_snapshot() -> dg.MaterializeResult:
 
 
 @dg.asset(
-    key=["exports", "marts_files"],
+    key=FILE_EXPORT_KEY,
     deps=mart_asset_keys(),
     group_name="exports",
     kinds={"parquet", "csv"},
@@ -94,7 +95,7 @@ class PostgresExportConfig(dg.Config):
 
 
 @dg.asset(
-    key=["exports", "postgres_warehouse"],
+    key=POSTGRES_KEY,
     deps=[*raw_asset_keys(), *mart_asset_keys()],
     # Not in group "exports": the daily export job must not need a Postgres DSN.
     group_name="postgres",

@@ -96,6 +96,9 @@ def raw_sources(
                 counts = summary.tables.get(table.name)
                 yield dg.MaterializeResult(
                     asset_key=raw_asset_key(table.name),
+                    # Moves only when rows changed: the hourly dbt build compares it with what it last
+                    # read (pipelines/defs/transform/changes.py).
+                    data_version=dg.DataVersion(writer.data_version(RAW_TABLES_BY_NAME[table.name])),
                     metadata={
                         "dagster/row_count": writer.row_count(RAW_TABLES_BY_NAME[table.name]),
                         "new": counts.new if counts else 0,

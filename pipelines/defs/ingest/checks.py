@@ -3,6 +3,7 @@ against the totals the APIs report."""
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -10,7 +11,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.ingest.assets import raw_asset_key
-from pipelines.defs.transform.resources import dbt_project
+from pipelines.defs.transform.resources import manifest_path
 from pipelines.warehouse.raw_tables import RAW_TABLES, RAW_TABLES_BY_NAME, RawTable
 
 HOURS_PER_PERIOD = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
@@ -18,27 +19,57 @@ HOURS_PER_PERIOD = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
 
 @dataclass(frozen=True)
 class Freshness:
-    """How old a raw table's newest row may be, in hours: past `warn_hours` the check warns, past
-    `error_hours` it fails as an error. `None` means no limit."""
+    """How long ago a raw table may have been loaded, in hours: past `warn_hours` the check warns, past
+    `error_hours` it fails as an error. `None` means no limit. When it was loaded is what dbt's
+    `loaded_at_query` (SQL returning one timestamp) or else `max(loaded_at_field)` says."""
 
     warn_hours: float | None
     error_hours: float | None
+    loaded_at_query: str | None = None
+    loaded_at_field: str | None = None
 
 
 def source_freshness() -> dict[str, Freshness]:
     """The freshness of every raw table, by table name, as the dbt sources declare it.
 
-    dbt's source YAML (`loaded_at_field: _synced_at`, `freshness:`) is the one home of the rule, so
-    `dbt source freshness` and these Dagster checks always agree.
+    dbt's source YAML (`loaded_at_query`, `freshness:`) is the one home of the rule, so
+    `dbt source freshness` and these Dagster checks always agree. The raw tables are loaded when their
+    source's last successful sync ended (`meta.sync_runs`): `_synced_at` moves only when a row changes.
     """
-    manifest = json.loads(dbt_project().manifest_path.read_text())
+    manifest = json.loads(manifest_path().read_text())
     rules: dict[str, Freshness] = {}
     for source in manifest.get("sources", {}).values():
-        freshness = source.get("freshness") or (source.get("config") or {}).get("freshness") or {}
+        config = source.get("config") or {}
+        freshness = source.get("freshness") or config.get("freshness") or {}
         rules[source["name"]] = Freshness(
-            _hours(freshness.get("warn_after")), _hours(freshness.get("error_after"))
+            _hours(freshness.get("warn_after")),
+            _hours(freshness.get("error_after")),
+            source.get("loaded_at_query") or config.get("loaded_at_query"),
+            source.get("loaded_at_field") or config.get("loaded_at_field"),
         )
     return rules
+
+
+def loaded_at(con: duckdb.DuckDBPyConnection, table: RawTable, freshness: Freshness) -> datetime | None:
+    """When `table` was last loaded by dbt's rule (`Freshness`), or None if never (or no rule).
+
+    Raises `ValueError` for a `loaded_at_query` with Jinja in it: only dbt can render that, and the
+    check must not silently disagree with `dbt source freshness`."""
+    if freshness.loaded_at_query is not None:
+        if "{{" in freshness.loaded_at_query or "{%" in freshness.loaded_at_query:
+            raise ValueError(f"the loaded_at_query of {table.name} uses Jinja, which this check cannot run")
+        sql = freshness.loaded_at_query
+    elif freshness.loaded_at_field is not None:
+        if freshness.loaded_at_field not in table.columns:  # never interpolate a name the table lacks
+            raise ValueError(f"{table.name} has no column {freshness.loaded_at_field!r}")
+        sql = f"SELECT max({freshness.loaded_at_field}) FROM {table.qualified_name}"
+    else:
+        return None
+    found = con.execute(sql).fetchall()
+    value = found[0][0] if found else None
+    if value is not None and not isinstance(value, datetime):
+        raise ValueError(f"the loaded-at rule of {table.name} returned {value!r}, not a timestamp")
+    return value
 
 
 def _hours(after: dict[str, Any] | None) -> float | None:
@@ -97,22 +128,21 @@ def _freshness_check(table: RawTable, freshness: Freshness) -> dg.AssetChecksDef
         asset=raw_asset_key(table.name),
         name="synced_recently",
         description=(
-            f"The newest row was written by a sync within {freshness.warn_hours} hours (warn) and "
+            f"The source was last read in full by a sync within {freshness.warn_hours} hours (warn) and "
             f"{freshness.error_hours} hours (error): the dbt source freshness of this table."
         ),
     )
     def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             skipped = skipped_reason(con, table)
-            rows, last, age_hours = con.execute(
-                f"SELECT count(*), max(_synced_at)::VARCHAR, "
-                f"date_diff('second', max(_synced_at), now()) / 3600.0 FROM {table.qualified_name}"
-            ).fetchall()[0]
+            rows = con.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchall()[0][0]
+            last = loaded_at(con, table, freshness)
         if skipped is not None:  # nothing new can arrive while the API refuses it
             return _skipped_result(skipped)
+        age_hours = None if last is None else (datetime.now(UTC) - last).total_seconds() / 3600
 
         def within(limit: float | None) -> bool:
-            return limit is None or (last is not None and age_hours <= limit)
+            return limit is None or (age_hours is not None and age_hours <= limit)
 
         return dg.AssetCheckResult(
             passed=within(freshness.warn_hours) and within(freshness.error_hours),
@@ -121,7 +151,7 @@ def _freshness_check(table: RawTable, freshness: Freshness) -> dg.AssetChecksDef
             else dg.AssetCheckSeverity.ERROR,
             metadata={
                 "rows": int(rows),
-                "last_synced_at": str(last),
+                "last_loaded_at": str(last),
                 "age_hours": float(age_hours or 0),
                 "warn_after_hours": freshness.warn_hours,
                 "error_after_hours": freshness.error_hours,

@@ -154,7 +154,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "rate_scale": settings.incident_lake_rate_scale,
     }
     return {
-        "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
+        "warehouse": DuckDBResource(
+            database=str(settings.warehouse_path), connection_config=settings.duckdb_config()
+        ),
         "incidentio": IncidentioResource(
             api_key=_secret("INCIDENTIO_API_KEY"), base_url=settings.incidentio_base_url, **common
         ),

@@ -29,12 +29,18 @@ load_postgres_job = dg.define_asset_job(
 hourly_run_job = dg.define_asset_job(
     "hourly_run",
     selection=selections.HOURLY_RUN,
-    description="sync → dbt build → publish → file export: the hourly schedule and `incident-lake run`.",
+    description=(
+        "sync → dbt build of what changed → publish → file export: the hourly schedule and "
+        "`incident-lake run`. Nothing changed at the sources: only the sync runs."
+    ),
 )
 daily_export_job = dg.define_asset_job(
     "daily_export",
-    selection=selections.FILE_EXPORT,
-    description="A dated export snapshot with the restatements since the previous one.",
+    selection=selections.DAILY,
+    description=(
+        "dbt build with every data test → publish → a dated export snapshot with the restatements "
+        "since the previous one."
+    ),
 )
 
 JOBS = [sync_job, build_job, export_files_job, load_postgres_job, hourly_run_job, daily_export_job]

@@ -9,18 +9,27 @@ from pipelines.defs.ingest.assets import SyncConfig
 from pipelines.defs.runs.config import run_config
 from pipelines.defs.runs.jobs import daily_export_job, hourly_run_job, load_postgres_job
 from pipelines.defs.runs.selections import hourly_run_keys
+from pipelines.defs.transform.assets import TransformConfig
 from pipelines.ingest.sources import NoSourceConfigured, configured_sources
 from pipelines.settings import reload_settings
 
 
 def hourly_run_request(*, full_refresh: bool = False) -> dg.RunRequest | dg.SkipReason:
-    """The hourly run over the sources configured now; `incident-lake run` makes the same request."""
+    """The hourly run over the sources configured now; `incident-lake run` makes the same request.
+
+    It builds only what changed (`TransformConfig.only_what_changed`): an hour in which no source
+    changed skips the build, the snapshot and the export. `full_refresh` re-reads every source and
+    rebuilds every model from scratch with every test."""
     sources = configured_sources(reload_settings())
     if not sources:
         return dg.SkipReason(str(NoSourceConfigured()))
     return dg.RunRequest(
         asset_selection=hourly_run_keys(sources),
-        run_config=run_config(sync=SyncConfig(full_refresh=full_refresh), export=ExportConfig()),
+        run_config=run_config(
+            sync=SyncConfig(full_refresh=full_refresh),
+            transform=TransformConfig(only_what_changed=not full_refresh, full_refresh=full_refresh),
+            export=ExportConfig(),
+        ),
     )
 
 
@@ -35,12 +44,13 @@ def hourly_run_schedule() -> dg.RunRequest | dg.SkipReason:
     return hourly_run_request()
 
 
-# Each morning a dated snapshot of the export, so teams can see what changed in the past (restatements).
+# Each morning: a build of every model with every data test (the hourly runs test only what changed),
+# then a dated snapshot of the export, so teams can see what changed in the past (restatements).
 daily_export_schedule = dg.ScheduleDefinition(
     name="daily_export",
     job=daily_export_job,
     cron_schedule="30 5 * * *",
-    run_config=run_config(export=ExportConfig(snapshot=True)),
+    run_config=run_config(transform=TransformConfig(), export=ExportConfig(snapshot=True)),
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 

@@ -8,6 +8,9 @@
 | `FILE_EXPORT` | the marts written out as Parquet or CSV with their manifest |
 | `POSTGRES_LOAD` | the raw tables and marts loaded into Postgres (needs a DSN) |
 
+`BUILD` (`incident-lake build`) and `DAILY` (the daily export) rebuild every model with every data
+test; `HOURLY_RUN` builds only what changed (pipelines/defs/transform/changes.py).
+
 `HOURLY_RUN` is what the hourly schedule and `incident-lake run` both materialize, narrowed by
 `hourly_run_keys` to the sources that have credentials. The Postgres load is not part of it: it needs a
 DSN, and a schedule that fails whenever one is missing would fail every hour.
@@ -19,18 +22,21 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from pipelines.defs.exports.assets import marts_files, marts_snapshot, postgres_warehouse
 from pipelines.defs.ingest.assets import raw_source_group, raw_sources
-from pipelines.defs.transform.assets import incident_lake_dbt_models
+from pipelines.defs.keys import FILE_EXPORT_KEY, POSTGRES_KEY, SNAPSHOT_KEY
 
+# By key and kind rather than by assets definition: defining the jobs (and so `incident-lake sync`)
+# then loads neither dagster-dbt nor the manifest. dagster-dbt gives every dbt node the kind "dbt";
+# a selection takes the checks of the assets it selects (the dbt tests).
 RAW = dg.AssetSelection.assets(raw_sources)
-TRANSFORM = dg.AssetSelection.assets(incident_lake_dbt_models)
-PUBLISH = dg.AssetSelection.assets(marts_snapshot)
-FILE_EXPORT = dg.AssetSelection.assets(marts_files)
-POSTGRES_LOAD = dg.AssetSelection.assets(postgres_warehouse)
+TRANSFORM = dg.AssetSelection.kind("dbt")
+PUBLISH = dg.AssetSelection.assets(SNAPSHOT_KEY)
+FILE_EXPORT = dg.AssetSelection.assets(FILE_EXPORT_KEY)
+POSTGRES_LOAD = dg.AssetSelection.assets(POSTGRES_KEY)
 
 HOURLY_RUN = RAW | TRANSFORM | PUBLISH | FILE_EXPORT
 BUILD = TRANSFORM | PUBLISH
+DAILY = TRANSFORM | PUBLISH | FILE_EXPORT
 
 
 def raw_of(sources: Iterable[str]) -> dg.AssetSelection:
@@ -45,6 +51,8 @@ def hourly_run_keys(sources: Iterable[str]) -> list[dg.AssetKey]:
     inside it: Dagster skips every asset downstream of an output that a step did not produce, so the
     dbt build would silently not run.
     """
+    from pipelines.defs.transform.assets import incident_lake_dbt_models
+
     wanted = {raw_source_group(source) for source in sources}
     raw = [key for key in raw_sources.keys if raw_sources.group_names_by_key[key] in wanted]
-    return [*raw, *incident_lake_dbt_models.keys, marts_snapshot.key, marts_files.key]
+    return [*raw, *incident_lake_dbt_models.keys, SNAPSHOT_KEY, FILE_EXPORT_KEY]

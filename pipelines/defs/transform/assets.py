@@ -10,13 +10,24 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.transform.resources import dbt_project
+from pipelines.defs.keys import FILE_EXPORT_KEY, SNAPSHOT_KEY
+from pipelines.defs.transform.changes import BuildPlan, data_tests_out_of_reach, plan_build, project_digest
+from pipelines.defs.transform.resources import dbt_project, dbt_vars
 from pipelines.lib.progress import report
 
 
 class IncidentLakeTranslator(DagsterDbtTranslator):
     """Models and seeds are keyed `<schema>/<name>` and grouped by layer (their schema); sources keep
-    their `meta.dagster` keys."""
+    their `meta.dagster` keys. A model's code version is dbt's checksum of its file plus the project's
+    macros, seeds and adapter (`changes.project_digest`): a changed macro must rebuild every model."""
+
+    def __init__(self, project_digest: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._project_digest = project_digest
+
+    def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        own = super().get_code_version(dbt_resource_props)
+        return f"{own}:{self._project_digest}" if own else None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
@@ -30,15 +41,39 @@ class IncidentLakeTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-TRANSLATOR = IncidentLakeTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+TRANSLATOR = IncidentLakeTranslator(
+    project_digest=project_digest(dbt_project().manifest_path),
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True),
+)
+
+
+class TransformConfig(dg.Config):
+    """How much the dbt build redoes (pipelines/defs/transform/changes.py)."""
+
+    # The hourly run: skip when no raw table changed since the last build; otherwise build every model
+    # (incremental ones take only what changed) and run the data tests downstream of what changed.
+    only_what_changed: bool = False
+    # `--full-refresh`: rebuild incremental models from scratch. Always runs every data test.
+    full_refresh: bool = False
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=TRANSLATOR)
 def incident_lake_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext,
+    config: TransformConfig,
+    dbt: DbtCliResource,
+    warehouse: DuckDBResource,
 ):
-    report("dbt_start")
-    invocation = dbt.cli(build_args(warehouse.database), context=context, raise_on_error=False)
+    plan, full_refresh = _plan(context, config)
+    context.log.info(f"dbt build plan: {plan.mode} ({plan.reason}), full refresh: {full_refresh}")
+    if plan.mode == "skip":
+        # No output: Dagster skips the snapshot and the export too, which depend on these models.
+        report("dbt_skipped", reason=plan.reason)
+        return
+    exclude = data_tests_out_of_reach(dbt_project_manifest(), plan.changed) if plan.mode == "changed" else []
+    report("dbt_start", mode=plan.mode, reason=plan.reason, tests_left_out=len(exclude))
+    args = build_args(warehouse.database, full_refresh=full_refresh, exclude=exclude)
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     for event in invocation.stream():
         if isinstance(event, dg.Output | dg.MaterializeResult):
             report("dbt_model", key=str(getattr(event, "asset_key", None) or event.output_name))
@@ -50,18 +85,45 @@ def incident_lake_dbt_models(
         raise dg.Failure(description=f"dbt build failed: {failures or f'see {log_path}'}")
 
 
-def build_args(warehouse_path: str) -> list[str]:
+def _plan(context: dg.AssetExecutionContext, config: TransformConfig) -> tuple[BuildPlan, bool]:
+    """The build plan and whether incremental models start over (`--full-refresh`). They do when asked,
+    and whenever the history cannot vouch for them: a model never built with this history, or a model
+    whose code changed (an incremental table keeps rows computed by the old SQL)."""
+    if config.full_refresh:
+        return BuildPlan("full", "--full-refresh"), True
+    assets_def = context.assets_def
+    history = plan_build(
+        context.instance,
+        {key: assets_def.asset_deps.get(key, set()) for key in assets_def.keys},
+        assets_def.code_versions_by_key,
+        consumers=[SNAPSHOT_KEY, FILE_EXPORT_KEY],
+    )
+    if history.mode == "full":
+        return history, True
+    if not config.only_what_changed:
+        return BuildPlan("full", "a build of everything was asked for"), False
+    return history, False
+
+
+def dbt_project_manifest() -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads(dbt_project().manifest_path.read_text())
+    return manifest
+
+
+def build_args(
+    warehouse_path: str, *, full_refresh: bool = False, exclude: list[str] | None = None
+) -> list[str]:
     """`dbt build` on the warehouse the other assets use: profiles.yml reads the `warehouse_path` var
-    (dbt runs in its project folder, so the path must be absolute). Data tests run on every build;
+    (dbt runs in its project folder, so the path must be absolute). Data tests run on every build
+    except those in `exclude` (node names: the hourly build leaves out what no change reaches);
     dbt unit tests check the SQL against hand-computed rows, not the data, so they run where the code
     changes (the test suite, CI: tests/dbt), not on every scheduled build (they were a third of it)."""
-    return [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps({"warehouse_path": warehouse_path}),
-    ]
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if exclude:
+        args += ["--exclude", " ".join(exclude)]
+    return [*args, "--vars", dbt_vars(warehouse_path)]
 
 
 # dagster-dbt gives every run its own target folder (`<op>-<run>-<uuid>`); keep the newest few for

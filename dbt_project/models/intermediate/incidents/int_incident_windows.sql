@@ -1,7 +1,7 @@
 -- One row per incident: the ledger's `reported_at` and `resolved_at` (docs/metrics.md#incident-timestamps, the same
 -- definitions as fct_incidents, which a singular test reconciles) and the window in which the
 -- incident's calls are looked for (docs/metrics.md#linking-the-tools): from one hour before
--- `reported_at` to one hour after `closed_at`, else `resolved_at`, else now.
+-- `reported_at` to one hour after `closed_at`, else `resolved_at`, else the build time (macro build_time).
 with
 
 incidents as (
@@ -61,7 +61,7 @@ final as (
         resolved_at_source,
         closed_at,
         {{ add_seconds('reported_at', -3600) }} as call_window_start_at,
-        {{ add_seconds('coalesce(closed_at, resolved_at, current_timestamp)', 3600) }} as call_window_end_at
+        {{ add_seconds('coalesce(closed_at, resolved_at, ' ~ build_time() ~ ')', 3600) }} as call_window_end_at
     from joined
 
 )

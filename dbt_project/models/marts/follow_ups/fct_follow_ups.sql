@@ -55,8 +55,9 @@ final as (
         ) as seconds_to_complete,
         cast(
             case
-                when follow_up_status = 'outstanding' and current_timestamp >= created_at
-                    then {{ seconds_between('created_at', 'current_timestamp') }}
+                -- Up to the build's one instant (macro build_time), as the on-call hours.
+                when follow_up_status = 'outstanding' and {{ build_time() }} >= created_at
+                    then {{ seconds_between('created_at', build_time()) }}
             end as double precision
         ) as open_age_seconds,
 

@@ -12,7 +12,7 @@ incidents as (
         is_in_metrics,
         reported_at,
         resolved_at,
-        coalesce(resolved_at, current_timestamp) as open_until,
+        coalesce(resolved_at, {{ build_time() }}) as open_until,
         {{ utc_month('reported_at') }} as month
     from {{ ref('fct_incidents') }}
     where lead_email is not null

@@ -1,9 +1,13 @@
 -- One row per incident follow-up (GET /v2/follow_ups): work agreed after the incident.
+-- Incremental (docs/metrics.md#incremental-builds): only the raw rows changed since the last run.
+{{ config(materialized='incremental', unique_key='follow_up_id') }}
+
 with
 
 source as (
 
     select * from {{ source('incidentio', 'incidentio_follow_ups') }}
+    where {{ raw_changed_since_last_run(source('incidentio', 'incidentio_follow_ups')) }}
 
 ),
 

@@ -1,11 +1,22 @@
 -- One row per value of a custom field entry of an incident: `custom_field_entries[].values[]`
 -- unnested twice. An entry with no values gives no row. Numeric values arrive as strings: the text is
 -- kept as sent (`value_numeric_text`); `value_numeric` is its number, null when the text is no number.
+-- Incremental (docs/metrics.md#incremental-builds): the rows of the raw rows changed since the last run,
+-- after deleting those raw rows' previous rows (pre-hook).
+{{
+    config(
+        materialized='incremental',
+        unique_key='incident_id',
+        pre_hook="{{ delete_rows_of_changed_raw_rows('incident_id', source('incidentio', 'incidentio_incidents')) }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('incidentio', 'incidentio_incidents') }}
+    where {{ raw_changed_since_last_run(source('incidentio', 'incidentio_incidents')) }}
 
 ),
 
@@ -14,6 +25,7 @@ entries as (
     select
         source.id as incident_id,
         {{ source_deleted_at(source('incidentio', 'incidentio_incidents')) }} as deleted_at,
+        source._synced_at,
         custom_field_entry.element as entry,
         custom_field_entry.element_index as entry_index
     from source
@@ -26,6 +38,7 @@ entry_values as (
     select
         entries.incident_id,
         entries.deleted_at,
+        entries._synced_at,
         entries.entry,
         entries.entry_index,
         entry_value.element as value,
@@ -70,7 +83,9 @@ renamed as (
 
         ---------- timestamps
         -- The incident's deletion at the source (the values go with it).
-        deleted_at
+        deleted_at,
+        -- The raw row's sync time: with deleted_at, its change marker.
+        _synced_at
 
     from entry_values
 

@@ -1,10 +1,21 @@
 -- One row per element of an incident's `incident_role_assignments` array, assigned or not
 -- (the assignee columns are null for an unassigned role).
+-- Incremental (docs/metrics.md#incremental-builds): the rows of the raw rows changed since the last run,
+-- after deleting those raw rows' previous rows (pre-hook).
+{{
+    config(
+        materialized='incremental',
+        unique_key='incident_id',
+        pre_hook="{{ delete_rows_of_changed_raw_rows('incident_id', source('incidentio', 'incidentio_incidents')) }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('incidentio', 'incidentio_incidents') }}
+    where {{ raw_changed_since_last_run(source('incidentio', 'incidentio_incidents')) }}
 
 ),
 
@@ -13,6 +24,7 @@ role_assignments as (
     select
         source.id as incident_id,
         {{ source_deleted_at(source('incidentio', 'incidentio_incidents')) }} as deleted_at,
+        source._synced_at,
         role_assignment.element,
         role_assignment.element_index
     from source
@@ -45,7 +57,9 @@ renamed as (
 
         ---------- timestamps
         -- The incident's deletion at the source (its role assignments go with it).
-        deleted_at
+        deleted_at,
+        -- The raw row's sync time: with deleted_at, its change marker.
+        _synced_at
 
     from role_assignments
 

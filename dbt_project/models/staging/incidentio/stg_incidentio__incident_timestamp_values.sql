@@ -2,11 +2,22 @@
 -- timestamp ("Reported at", "Resolved at", …), set or not (`timestamp_value` is null when unset).
 -- Unnesting here (not in intermediate) keeps JSON handling in the staging layer; this model reads
 -- the same source table as stg_incidentio__incidents and joins nothing.
+-- Incremental (docs/metrics.md#incremental-builds): the rows of the raw rows changed since the last run,
+-- after deleting those raw rows' previous rows (pre-hook).
+{{
+    config(
+        materialized='incremental',
+        unique_key='incident_id',
+        pre_hook="{{ delete_rows_of_changed_raw_rows('incident_id', source('incidentio', 'incidentio_incidents')) }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('incidentio', 'incidentio_incidents') }}
+    where {{ raw_changed_since_last_run(source('incidentio', 'incidentio_incidents')) }}
 
 ),
 
@@ -15,6 +26,7 @@ timestamp_values as (
     select
         source.id as incident_id,
         {{ source_deleted_at(source('incidentio', 'incidentio_incidents')) }} as deleted_at,
+        source._synced_at,
         timestamp_value.element,
         timestamp_value.element_index
     from source
@@ -39,8 +51,9 @@ renamed as (
 
         ---------- timestamps
         cast({{ json_text('element', 'value.value') }} as timestamptz) as timestamp_value,
-        -- The incident's deletion at the source.
-        deleted_at
+        -- The incident's deletion at the source and its raw row's sync time (its change marker).
+        deleted_at,
+        _synced_at
 
     from timestamp_values
 

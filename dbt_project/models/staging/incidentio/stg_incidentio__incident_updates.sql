@@ -1,9 +1,13 @@
 -- One row per incident update (IncidentUpdateV2): status and severity changes.
+-- Incremental (docs/metrics.md#incremental-builds): only the raw rows changed since the last run.
+{{ config(materialized='incremental', unique_key='incident_update_id') }}
+
 with
 
 source as (
 
     select * from {{ source('incidentio', 'incidentio_incident_updates') }}
+    where {{ raw_changed_since_last_run(source('incidentio', 'incidentio_incident_updates')) }}
 
 ),
 

@@ -2,11 +2,22 @@
 -- acknowledged it, as the incident record says now. PagerDuty keeps this array only while the
 -- incident is acknowledged (resolving clears it), so it is the fallback for the first acknowledgement
 -- when the log entries hold no acknowledge entry; the log entries stay the history.
+-- Incremental (docs/metrics.md#incremental-builds): the rows of the raw rows changed since the last run,
+-- after deleting those raw rows' previous rows (pre-hook).
+{{
+    config(
+        materialized='incremental',
+        unique_key='pagerduty_incident_id',
+        pre_hook="{{ delete_rows_of_changed_raw_rows('pagerduty_incident_id', source('pagerduty', 'pagerduty_incidents')) }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('pagerduty', 'pagerduty_incidents') }}
+    where {{ raw_changed_since_last_run(source('pagerduty', 'pagerduty_incidents')) }}
 
 ),
 
@@ -15,6 +26,7 @@ acknowledgements as (
     select
         source.id as pagerduty_incident_id,
         {{ source_deleted_at(source('pagerduty', 'pagerduty_incidents')) }} as deleted_at,
+        source._synced_at,
         acknowledgement.element,
         acknowledgement.element_index
     from source
@@ -38,7 +50,8 @@ renamed as (
 
         ---------- timestamps
         cast({{ json_text('element', 'at') }} as timestamptz) as acknowledged_at,
-        deleted_at
+        deleted_at,
+        _synced_at
 
     from acknowledgements
 

@@ -1,10 +1,21 @@
 -- One row per PagerDuty incident × team it is assigned to: each incident's `teams[]` (team
 -- references) unnested.
+-- Incremental (docs/metrics.md#incremental-builds): the rows of the raw rows changed since the last run,
+-- after deleting those raw rows' previous rows (pre-hook).
+{{
+    config(
+        materialized='incremental',
+        unique_key='pagerduty_incident_id',
+        pre_hook="{{ delete_rows_of_changed_raw_rows('pagerduty_incident_id', source('pagerduty', 'pagerduty_incidents')) }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('pagerduty', 'pagerduty_incidents') }}
+    where {{ raw_changed_since_last_run(source('pagerduty', 'pagerduty_incidents')) }}
 
 ),
 

@@ -1,11 +1,15 @@
 -- One row per PagerDuty incident (GET /incidents). `created_at` is when it was first triggered.
 -- `assignments` and `acknowledgements` are current state only (wiped on resolve), so they are not
 -- staged here: acknowledgement history comes from stg_pagerduty__log_entries.
+-- Incremental (docs/metrics.md#incremental-builds): only the raw rows changed since the last run.
+{{ config(materialized='incremental', unique_key='pagerduty_incident_id') }}
+
 with
 
 source as (
 
     select * from {{ source('pagerduty', 'pagerduty_incidents') }}
+    where {{ raw_changed_since_last_run(source('pagerduty', 'pagerduty_incidents')) }}
 
 ),
 

@@ -1,11 +1,15 @@
 -- One row per PagerDuty log entry of an incident (trigger, notify, acknowledge, escalate, …).
 -- The spec's subschema spells the acknowledgement type 'acknowledgement_log_entry' while the base
 -- enum says 'acknowledge_log_entry': both are normalised to 'acknowledge_log_entry'.
+-- Incremental (docs/metrics.md#incremental-builds): only the raw rows changed since the last run.
+{{ config(materialized='incremental', unique_key='log_entry_id') }}
+
 with
 
 source as (
 
     select * from {{ source('pagerduty', 'pagerduty_log_entries') }}
+    where {{ raw_changed_since_last_run(source('pagerduty', 'pagerduty_log_entries')) }}
 
 ),
 

@@ -1,11 +1,15 @@
 -- One row per Slack message or thread reply in an incident channel (a reply broadcast to the
 -- channel is one row: the connector keys messages by '<channel_id>:<ts>').
 -- The channel comes from the typed `channel_id` column, never from the record.
+-- Incremental (docs/metrics.md#incremental-builds): only the raw rows changed since the last run.
+{{ config(materialized='incremental', unique_key='message_id') }}
+
 with
 
 source as (
 
     select * from {{ source('slack', 'slack_messages') }}
+    where {{ raw_changed_since_last_run(source('slack', 'slack_messages')) }}
 
 ),
 

@@ -1,0 +1,47 @@
+"""`incident-lake run` builds only what changed (pipelines/defs/transform/changes.py), through the real CLI
+over HTTP, starting from the session's shared warehouse and its Dagster history (`<warehouse>.dagster/`).
+
+An hour with no change at the sources leaves the snapshot and the export untouched; an hour with change
+rebuilds, leaves out the tests no change reaches, and the change reaches the marts. That the incremental
+result equals a full rebuild is tests/e2e/test_incremental_equals_full.py's.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from e2e_support import clean_env, run_cli
+
+from pipelines.sandbox.server import SandboxServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("only_what_changed")]
+
+
+def test_the_hourly_run_builds_only_what_changed(shared_warehouse, tmp_path) -> None:
+    warehouse = shared_warehouse.copy_to(tmp_path)
+    assert (tmp_path / "warehouse.dagster").is_dir(), "the first run kept its Dagster history"
+    snapshot = tmp_path / "warehouse.published.duckdb"
+    export_manifest = tmp_path / "exports" / "manifest.json"
+    before = (snapshot.stat().st_mtime_ns, export_manifest.stat().st_mtime_ns)
+    org = shared_warehouse.organisation()
+    with SandboxServer(org) as server:
+        env = {**clean_env(tmp_path), **server.env()}
+        quiet = run_cli("run", env=env, cwd=tmp_path)
+        assert quiet.returncode == 0, quiet.stderr[-3000:]
+        assert "nothing changed at the sources" in quiet.stderr
+        assert "dbt build:" not in quiet.stderr
+        assert (snapshot.stat().st_mtime_ns, export_manifest.stat().st_mtime_ns) == before
+
+        change = org.mutate(1)
+        busy = run_cli("run", env=env, cwd=tmp_path)
+    assert busy.returncode == 0, busy.stderr[-3000:]
+    assert "dbt build of what changed" in busy.stderr
+    assert "nothing changed" not in busy.stderr
+    assert snapshot.stat().st_mtime_ns > before[0] and export_manifest.stat().st_mtime_ns > before[1]
+    new_incidents = set(change["new_incidents"])
+    assert new_incidents, change
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        built = {row[0] for row in con.execute("SELECT incident_id FROM marts.fct_incidents").fetchall()}
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        published = {row[0] for row in con.execute("SELECT incident_id FROM marts.fct_incidents").fetchall()}
+    assert new_incidents <= built and new_incidents <= published
