@@ -47,12 +47,8 @@ def warehouse(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_export_connection_takes_the_memory_limit_and_temp_dir(
-    settings_env: pytest.MonkeyPatch, warehouse: Path, tmp_path: Path
-) -> None:
-    settings_env.setenv(MEMORY_VAR, "123MB")
-    settings_env.setenv(TEMP_VAR, str(tmp_path / "spill"))
-    reload_settings()
+def _export_connection_settings(warehouse: Path) -> tuple[str, str]:
+    """`memory_limit` and `temp_directory` as DuckDB reports them on the export's connection."""
     con = open_read_only(warehouse)
     try:
         limit, temp = con.execute(
@@ -60,6 +56,16 @@ def test_the_export_connection_takes_the_memory_limit_and_temp_dir(
         ).fetchall()[0]
     finally:
         con.close()
+    return str(limit), str(temp)
+
+
+def test_the_export_connection_takes_the_memory_limit_and_temp_dir(
+    settings_env: pytest.MonkeyPatch, warehouse: Path, tmp_path: Path
+) -> None:
+    settings_env.setenv(MEMORY_VAR, "123MB")
+    settings_env.setenv(TEMP_VAR, str(tmp_path / "spill"))
+    reload_settings()
+    limit, temp = _export_connection_settings(warehouse)
     assert (limit, temp) == (duckdb_shows("123MB"), str(tmp_path / "spill"))
 
 
@@ -70,13 +76,7 @@ def test_without_variables_the_default_budget_applies(
     settings_env.delenv(TEMP_VAR, raising=False)
     default = Settings.model_fields["incident_lake_duckdb_memory_limit"].default
     reload_settings()
-    con = open_read_only(warehouse)
-    try:
-        limit, temp = con.execute(
-            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
-        ).fetchall()[0]
-    finally:
-        con.close()
+    limit, temp = _export_connection_settings(warehouse)
     assert limit == duckdb_shows(default)
     assert temp == f"{warehouse}.tmp"  # DuckDB's own spill folder, beside the warehouse
 

@@ -20,6 +20,17 @@ import pandas as pd
 from exports.publish import Definition, write_definitions
 
 APP_PATH = Path(__file__).resolve().parents[2] / "dashboards" / "streamlit_app.py"
+# Every page but Overview (the home page), by title: the file AppTest switches to.
+PAGES = {
+    "Severity": "app_pages/severity.py",
+    "Incident explorer": "app_pages/explorer.py",
+    "People and roles": "app_pages/people.py",
+    "Follow-ups": "app_pages/follow_ups.py",
+    "Data health": "app_pages/data_health.py",
+    "Teams": "app_pages/teams.py",
+    "Post-incident": "app_pages/post_incident.py",
+    "On-call": "app_pages/oncall.py",
+}
 FIRST_DAY = date(2025, 1, 1)
 LAST_DAY = date(2025, 6, 30)
 SEVERITIES = {"Critical": 2, "Major": 1, "Minor": 0, None: None}

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 import streamlit as st
-from dashboards_support import APP_PATH, build_published_db, sample_incidents
+from dashboards_support import APP_PATH, PAGES, build_published_db, sample_incidents
 from streamlit.testing.v1 import AppTest
 
 import dashboards.snapshot
@@ -19,17 +19,6 @@ from dashboards.snapshot import connect, current_snapshot, snapshot_info
 from dashboards.warmup import PAGE_WARMERS, check, warm
 from dashboards.warmup import watch as watch_snapshots  # the original: conftest stubs the module's one
 from pipelines.settings import reload_settings
-
-PAGES = {
-    "Severity": "app_pages/severity.py",
-    "Incident explorer": "app_pages/explorer.py",
-    "People and roles": "app_pages/people.py",
-    "Follow-ups": "app_pages/follow_ups.py",
-    "Data health": "app_pages/data_health.py",
-    "Teams": "app_pages/teams.py",
-    "Post-incident": "app_pages/post_incident.py",
-    "On-call": "app_pages/oncall.py",
-}
 
 
 def render_recording_misses(title: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:

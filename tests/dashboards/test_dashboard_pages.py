@@ -16,6 +16,7 @@ from dashboards_support import (
     APP_PATH,
     LAST_DAY,
     OLD_MARTS,
+    PAGES,
     build_published_db,
     sample_incidents,
 )
@@ -35,16 +36,6 @@ from dashboards.snapshot import close_readers
 DEFAULT_START = LAST_DAY - timedelta(days=89)
 PAYMENTS = "01TEAMPAYMENTS"  # a team of the fixture (dashboards_support.TEAMS)
 SERVICE_FIELD = "01CFSERVICE"  # its "Affected service" custom field
-PAGES = {
-    "Severity": "app_pages/severity.py",
-    "Incident explorer": "app_pages/explorer.py",
-    "People and roles": "app_pages/people.py",
-    "Follow-ups": "app_pages/follow_ups.py",
-    "Data health": "app_pages/data_health.py",
-    "Teams": "app_pages/teams.py",
-    "Post-incident": "app_pages/post_incident.py",
-    "On-call": "app_pages/oncall.py",
-}
 # The incidents in the default period, as the sidebar has them by default (independent SQL).
 FILTERED = """
     SELECT * FROM marts.fct_incidents
