@@ -16,10 +16,29 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 
 from exports.publish import Definition, write_definitions
 
 APP_PATH = Path(__file__).resolve().parents[2] / "dashboards" / "streamlit_app.py"
+
+
+def record_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, every statement the dashboard sends to the snapshot (cache misses only: cached
+    results never reach it) is appended to the returned list. Returns that list."""
+    import dashboards.sql
+
+    sent: list[str] = []
+    run = dashboards.sql._connect_and_run
+
+    def recording(path: str, version: int, sql: str, params: dict) -> object:
+        sent.append(sql)
+        return run(path, version, sql, params)
+
+    monkeypatch.setattr(dashboards.sql, "_connect_and_run", recording)
+    return sent
+
+
 # Every page but Overview (the home page), by title: the file AppTest switches to.
 PAGES = {
     "Severity": "app_pages/severity.py",

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 import streamlit as st
-from dashboards_support import APP_PATH, PAGES, build_published_db, sample_incidents
+from dashboards_support import APP_PATH, PAGES, build_published_db, record_queries, sample_incidents
 from streamlit.testing.v1 import AppTest
 
 import dashboards.snapshot
@@ -23,14 +22,8 @@ from pipelines.settings import reload_settings
 
 def render_recording_misses(title: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Render `title` with the default filters; the statements that missed the cache."""
-    misses: list[str] = []
     run = dashboards.sql._connect_and_run
-
-    def recording(path: str, version: int, sql: str, params: dict[str, Any]) -> Any:
-        misses.append(sql)
-        return run(path, version, sql, params)
-
-    monkeypatch.setattr(dashboards.sql, "_connect_and_run", recording)
+    misses = record_queries(monkeypatch)
     at = AppTest.from_file(str(APP_PATH), default_timeout=60)
     at.run()
     if title != "Overview":
@@ -99,14 +92,7 @@ def test_a_snapshot_version_is_opened_once_and_a_new_publish_opens_the_new_file(
 def test_the_watcher_warms_each_new_snapshot_version_once(
     app_on_sample: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ran: list[str] = []
-    run = dashboards.sql._connect_and_run
-
-    def recording(path: str, version: int, sql: str, params: dict[str, Any]) -> Any:
-        ran.append(sql)
-        return run(path, version, sql, params)
-
-    monkeypatch.setattr(dashboards.sql, "_connect_and_run", recording)
+    ran = record_queries(monkeypatch)
     snapshot = current_snapshot()
     assert snapshot is not None
     assert check(None) == snapshot.version

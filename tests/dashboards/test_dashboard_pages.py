@@ -18,6 +18,7 @@ from dashboards_support import (
     OLD_MARTS,
     PAGES,
     build_published_db,
+    record_queries,
     sample_incidents,
 )
 from streamlit.testing.v1 import AppTest
@@ -354,16 +355,7 @@ def test_each_page_reads_exactly_the_marts_its_dbt_exposure_names(
     import json
     import re
 
-    import dashboards.sql
-
-    seen: list[str] = []
-    run = dashboards.sql._connect_and_run
-
-    def recording(path: str, version: int, sql: str, params: dict[str, Any]):
-        seen.append(sql)
-        return run(path, version, sql, params)
-
-    monkeypatch.setattr(dashboards.sql, "_connect_and_run", recording)
+    seen = record_queries(monkeypatch)
     at = AppTest.from_file(str(APP_PATH), default_timeout=60)
     at.run()
     if title != "Overview":
