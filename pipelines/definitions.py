@@ -10,7 +10,7 @@ from pipelines.defs.ingest.assets import raw_sources
 from pipelines.defs.ingest.checks import RAW_CHECKS
 from pipelines.defs.ingest.resources import build_resources
 from pipelines.defs.runs.jobs import JOBS
-from pipelines.defs.runs.schedules import SCHEDULES
+from pipelines.defs.runs.schedules import SCHEDULES, SENSORS
 from pipelines.defs.transform.assets import incident_lake_dbt_models
 from pipelines.defs.transform.resources import dbt_resource
 
@@ -22,6 +22,7 @@ def build_definitions() -> dg.Definitions:
         asset_checks=RAW_CHECKS,
         jobs=JOBS,
         schedules=SCHEDULES,
+        sensors=SENSORS,
         resources={**build_resources(), "dbt": dbt_resource(), "postgres": postgres_resource()},
         executor=dg.in_process_executor,
     )

@@ -185,15 +185,38 @@ def run(full_refresh: bool) -> None:
 
 
 def _run_hourly_job(*, full_refresh: bool) -> None:
-    """The `hourly_run` job exactly as its schedule requests it (pipelines/defs/runs/schedules.py)."""
+    """An hour's two runs exactly as the schedule and its sensor request them
+    (pipelines/defs/runs/requests.py): the `sync` job, then `hourly_build` only if the sync changed
+    something. The sync loads no dbt; deciding loads the dbt definitions, building runs them."""
     import dagster as dg
 
-    from pipelines.defs.runs.schedules import hourly_run_request
+    from pipelines.cli.execution import cli_instance
+    from pipelines.cli.progress import print_build_skipped
+    from pipelines.defs.runs.requests import hourly_build_request, hourly_sync_request
+    from pipelines.defs.runs.sync import sync_definitions
 
-    request = hourly_run_request(full_refresh=full_refresh)
-    if isinstance(request, dg.SkipReason):
-        raise CliError(request.skip_message or "nothing to run")
-    run_job("hourly_run", request.run_config, only=dg.AssetSelection.assets(*request.asset_selection or []))
+    sync_request = hourly_sync_request(full_refresh=full_refresh)
+    if isinstance(sync_request, dg.SkipReason):
+        raise CliError(sync_request.skip_message or "nothing to run")
+    only: dg.AssetSelection = dg.AssetSelection.assets(*sync_request.asset_selection or [])
+    if sync_request.asset_check_keys is not None:
+        only = only.without_checks() | dg.AssetSelection.checks(*sync_request.asset_check_keys)
+    run_job(
+        "sync",
+        sync_request.run_config,
+        only=only,
+        definitions=sync_definitions,
+        tags=sync_request.tags,
+    )
+    instance = cli_instance()
+    try:
+        build_request = hourly_build_request(instance, full_refresh=full_refresh)
+    finally:
+        instance.dispose()
+    if isinstance(build_request, dg.SkipReason):
+        print_build_skipped(build_request.skip_message or "no raw table changed")
+        return
+    run_job("hourly_build", build_request.run_config)
 
 
 @main.command()

@@ -8,7 +8,7 @@ import io
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -24,14 +24,18 @@ class CliError(click.ClickException):
 
 
 def run_job(
-    job_name: str, run_config: Any = None, *, only: Any = None, definitions: Callable[[], Any] | None = None
+    job_name: str,
+    run_config: Any = None,
+    *,
+    only: Any = None,
+    definitions: Callable[[], Any] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> None:
     """Execute job `job_name` of the definitions in process.
 
     `run_config` is a `dg.RunConfig` (pipelines/defs/runs/config.py) or the dict a `RunRequest`
-    holds; `only` an optional
-    `dg.AssetSelection` that narrows the job (e.g. the raw tables of one source). Raises `CliError`
-    with the failed step and its innermost message.
+    holds; `only` an optional `dg.AssetSelection` that narrows the job (e.g. the raw tables of one
+    source); `tags` the run's tags. Raises `CliError` with the failed step and its innermost message.
     """
     import dagster as dg
 
@@ -46,8 +50,13 @@ def run_job(
     config = dict(run_config.to_config_dict() if isinstance(run_config, dg.RunConfig) else run_config or {})
     # Failures are reported once, as one line, below; Dagster's own log shows with --verbose.
     config["loggers"] = {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}
-    selection = list(only.resolve(defs.resolve_asset_graph())) if only is not None else None
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else local_instance()
+    if only is not None:
+        graph = defs.resolve_asset_graph()
+        # The assets and checks `only` selects (a selection without checks runs none).
+        job = job.get_subset(
+            asset_selection=only.resolve(graph), asset_check_selection=only.resolve_checks(graph)
+        )
+    instance = cli_instance()
     # dbt writes its log to stdout and Dagster logs every step: keep both for --verbose.
     quiet = contextlib.ExitStack()
     if not verbose:
@@ -57,7 +66,10 @@ def run_job(
     try:
         with quiet, progress_display():
             result = job.execute_in_process(
-                run_config=config, instance=instance, asset_selection=selection, raise_on_error=False
+                run_config=config,
+                instance=instance,
+                tags=dict(tags or {}),
+                raise_on_error=False,
             )
         forget_old_runs(instance)
     finally:
@@ -80,6 +92,14 @@ def run_job(
 # Runs older than this are deleted from the CLI's instance after each run, so its history (and the
 # lookups the hourly build makes in it) stays the size of a month, not of the warehouse's life.
 RUN_HISTORY_DAYS = 30
+
+
+def cli_instance() -> Any:
+    """The Dagster instance the CLI's runs record into: DAGSTER_HOME's when set, else `local_instance()`.
+    The caller disposes of it."""
+    import dagster as dg
+
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else local_instance()
 
 
 def local_instance() -> Any:

@@ -52,10 +52,7 @@ def progress_display() -> Iterator[None]:
             if warning := summary.warning_line():
                 progress.console.print(f"[yellow]warning:[/] {warning}")
         elif event == "dbt_skipped":
-            progress.console.print(
-                f"[green]✓[/] nothing changed at the sources ({fields['reason']}): dbt build, "
-                "dashboard snapshot and export skipped"
-            )
+            print_build_skipped(fields["reason"])
         elif event == "dbt_start":
             tasks["dbt"] = progress.add_task("dbt build")
             counts["dbt"] = 0
@@ -94,3 +91,11 @@ def progress_display() -> Iterator[None]:
             yield
     finally:
         set_progress_listener(None)
+
+
+def print_build_skipped(reason: str) -> None:
+    """The line of an hour whose sync changed nothing (`reason` says what was compared)."""
+    console.print(
+        f"[green]✓[/] nothing changed at the sources ({reason}): dbt build, dashboard snapshot and "
+        "export skipped"
+    )

@@ -106,3 +106,24 @@ def test_tests_left_out_are_those_no_changed_source_reaches() -> None:
     assert data_tests_out_of_reach(manifest, [RAW]) == ["messages_in_channels", "not_null_stg_messages_id"]
     assert data_tests_out_of_reach(manifest, [RAW, OTHER_RAW]) == []
     assert len(data_tests_out_of_reach(manifest, [])) == 5
+
+
+def test_the_manifest_alone_gives_the_dbt_assets_raw_inputs_and_code_versions() -> None:
+    """The hourly decision reads the manifest instead of loading dagster-dbt: it must see the same
+    models, raw inputs and code versions as the dbt assets definition the build runs."""
+    import json
+
+    from pipelines.defs.transform.assets import incident_lake_dbt_models
+    from pipelines.defs.transform.changes import models_from_manifest, project_digest
+    from pipelines.defs.transform.resources import manifest_path
+
+    manifest = json.loads(manifest_path().read_text())
+    deps, versions = models_from_manifest(manifest, project_digest(manifest))
+    models = incident_lake_dbt_models
+    assert set(deps) == set(models.keys)
+    assert versions == dict(models.code_versions_by_key)
+    assert all(versions.values())
+    for key in models.keys:
+        raw = {dep for dep in models.asset_deps.get(key, set()) if dep.path[0] == "raw"}
+        assert deps[key] == raw, key
+    assert sum(bool(d) for d in deps.values()) > 20  # the staging models read raw tables

@@ -48,10 +48,12 @@ def pipeline(tmp_path_factory, shared_warehouse):
 
 
 def run_hourly_schedule_in_process(env: dict[str, str]) -> dict[str, Any]:
-    """Evaluate the `hourly_run` schedule and execute its run request in this process, in `env`."""
+    """Evaluate the `hourly_run` schedule, execute its sync, then the build the sensor
+    `build_what_changed` requests after it, in this process, in `env`, on one instance."""
     import dagster as dg
 
     from pipelines.definitions import build_definitions
+    from pipelines.defs.runs.requests import hourly_build_request
     from pipelines.settings import reload_settings
 
     with pytest.MonkeyPatch.context() as patch:
@@ -63,19 +65,29 @@ def run_hourly_schedule_in_process(env: dict[str, str]) -> dict[str, Any]:
         reload_settings()
         try:
             defs = build_definitions()
-            with dg.build_schedule_context(instance=dg.DagsterInstance.ephemeral()) as context:
+            instance = dg.DagsterInstance.ephemeral()
+            with dg.build_schedule_context(instance=instance) as context:
                 tick = defs.resolve_schedule_def("hourly_run").evaluate_tick(context)
             (request,) = tick.run_requests or []
-            result = defs.resolve_job_def("hourly_run").execute_in_process(
+            sync = defs.resolve_job_def("sync").execute_in_process(
                 run_config=request.run_config,
                 asset_selection=request.asset_selection,
-                instance=dg.DagsterInstance.ephemeral(),
+                instance=instance,
                 raise_on_error=False,
             )
+            build = hourly_build_request(instance)
+            assert isinstance(build, dg.RunRequest), build
+            built = defs.resolve_job_def("hourly_build").execute_in_process(
+                run_config=build.run_config, instance=instance, raise_on_error=False
+            )
+            selected = set(request.asset_selection or []) | set(
+                defs.resolve_job_def("hourly_build").asset_layer.selected_asset_keys
+            )
+            events = [*sync.get_asset_materialization_events(), *built.get_asset_materialization_events()]
         finally:
             reload_settings()
     return {
-        "success": result.success,
-        "selected": set(request.asset_selection or []),
-        "materialized": {e.asset_key for e in result.get_asset_materialization_events()},
+        "success": sync.success and built.success,
+        "selected": selected,
+        "materialized": {e.asset_key for e in events},
     }

@@ -51,7 +51,7 @@ def expected_ids(org: Organisation) -> dict[str, set[str]]:
         # PagerDuty is read over its lookback (365 days to now): the sandbox's year can start a few
         # days earlier (a page created before its incident.io incident), and those stay out.
         "pagerduty_incidents": {i for i, r in org.pd_incidents.items() if _in_pagerduty_lookback(r)},
-        "pagerduty_log_entries": {e["id"] for e in _all_log_entries(org) if _in_pagerduty_lookback(e)},
+        "pagerduty_log_entries": {e["id"] for e in all_log_entries(org) if _in_pagerduty_lookback(e)},
         "pagerduty_teams": {t["id"] for t in org.pd_teams},
         **second_wave_ids(org),
     }
@@ -93,7 +93,7 @@ def _in_pagerduty_lookback(record: dict) -> bool:
     return parse_time(record["created_at"]) >= start
 
 
-def _all_log_entries(org: Organisation) -> list[dict]:
+def all_log_entries(org: Organisation) -> list[dict]:
     entries = org.pd_log_entries
     return [e for group in entries.values() for e in group] if isinstance(entries, dict) else list(entries)
 

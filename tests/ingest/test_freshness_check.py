@@ -6,24 +6,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
 
-from pipelines.defs.ingest.checks import RAW_CHECKS, source_freshness
+from pipelines.defs.ingest.assets import raw_asset_key
+from pipelines.defs.ingest.checks import RAW_CHECK_SPECS, evaluate_raw_check, source_freshness
 from pipelines.warehouse.raw_tables import RAW_TABLES_BY_NAME
 from pipelines.warehouse.raw_writer import RawWriter, connect_warehouse
 
 USERS = RAW_TABLES_BY_NAME["slack_users"]
 
 
+KEY = dg.AssetCheckKey(raw_asset_key(USERS.name), "synced_recently")
+
+
 def _check(warehouse) -> dg.AssetCheckResult:
-    check = next(
-        c
-        for c in RAW_CHECKS
-        for key in c.check_keys
-        if key.asset_key.path[-1] == USERS.name and key.name == "synced_recently"
-    )
-    result = check(warehouse=DuckDBResource(database=str(warehouse)))
-    assert isinstance(result, dg.AssetCheckResult)
+    assert KEY in {spec.key for spec in RAW_CHECK_SPECS}
+    with duckdb.connect(str(warehouse)) as con:
+        result = evaluate_raw_check(con, KEY)
+    assert (result.asset_key, result.check_name) == (KEY.asset_key, KEY.name)
     return result
 
 

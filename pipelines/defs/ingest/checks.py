@@ -1,7 +1,14 @@
 """Checks on the raw tables that return their evidence: rejected records, freshness, and row counts
-against the totals the APIs report."""
+against the totals the APIs report.
+
+Every check runs in one Dagster step (`raw_checks`, a subsettable multi-asset check) on one DuckDB
+connection: a step per check cost each run two more events (step start and success, each a write to
+the instance's storage) and a connection per check, most of a sync run that found nothing new. A run
+that syncs some sources evaluates only the checks of their tables (`selected_asset_check_keys`).
+"""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,80 +96,70 @@ def skipped_reason(con: duckdb.DuckDBPyConnection, table: RawTable) -> str | Non
     return f"skipped: {rows[0][0]}" if rows else None
 
 
+NO_REJECTED_RECORDS = "no_rejected_records"
+SYNCED_RECENTLY = "synced_recently"
+MATCHES_API_TOTAL = "matches_api_total"
+# Listings whose API reports a total (incident.io `total_record_count`, PagerDuty `total=true`).
+TABLES_WITH_API_TOTALS = ("incidentio_incidents", "pagerduty_incidents", "pagerduty_log_entries")
+NO_FRESHNESS_RULE = Freshness(None, None)
+
+
 def _skipped_result(reason: str) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=True, severity=dg.AssetCheckSeverity.WARN, description=reason, metadata={"skipped": reason}
     )
 
 
-def _rejected_records_check(table: RawTable) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_asset_key(table.name),
-        name="no_rejected_records",
-        description="Records the API sent that could not be keyed (kept in meta.rejected_records).",
+def rejected_records_result(con: duckdb.DuckDBPyConnection, table: RawTable) -> dg.AssetCheckResult:
+    """`no_rejected_records` of `table` (without its key): warns with the count and the 20 latest
+    records the API sent that could not be keyed (`meta.rejected_records`); a skipped entity with none
+    reports the skip."""
+    skipped = skipped_reason(con, table)
+    rows = con.execute(
+        "SELECT endpoint, coalesce(record_id, '?'), reason FROM meta.rejected_records "
+        "WHERE table_name = ? ORDER BY seen_at DESC LIMIT 20",
+        [table.name],
+    ).fetchall()
+    total = con.execute(
+        "SELECT count(*) FROM meta.rejected_records WHERE table_name = ?", [table.name]
+    ).fetchall()[0][0]
+    if skipped is not None and total == 0:
+        return _skipped_result(skipped)
+    return dg.AssetCheckResult(
+        passed=total == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"rejected": int(total), "latest": [f"{e} {i}: {r}" for e, i, r in rows]},
     )
-    def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as con:
-            skipped = skipped_reason(con, table)
-            rows = con.execute(
-                "SELECT endpoint, coalesce(record_id, '?'), reason FROM meta.rejected_records "
-                "WHERE table_name = ? ORDER BY seen_at DESC LIMIT 20",
-                [table.name],
-            ).fetchall()
-            total = con.execute(
-                "SELECT count(*) FROM meta.rejected_records WHERE table_name = ?", [table.name]
-            ).fetchall()[0][0]
-        if skipped is not None and total == 0:
-            return _skipped_result(skipped)
-        return dg.AssetCheckResult(
-            passed=total == 0,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"rejected": int(total), "latest": [f"{e} {i}: {r}" for e, i, r in rows]},
-        )
-
-    return check
 
 
-def _freshness_check(table: RawTable, freshness: Freshness) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_asset_key(table.name),
-        name="synced_recently",
-        description=(
-            f"The source was last read in full by a sync within {freshness.warn_hours} hours (warn) and "
-            f"{freshness.error_hours} hours (error): the dbt source freshness of this table."
-        ),
+def freshness_result(
+    con: duckdb.DuckDBPyConnection, table: RawTable, freshness: Freshness
+) -> dg.AssetCheckResult:
+    """`synced_recently` of `table` (without its key): its age (hours since it was loaded, by dbt's rule
+    `freshness`) within both limits passes; past `warn_hours` it fails as a warning, past `error_hours`
+    as an error. A skipped entity reports the skip: nothing new can arrive while the API refuses it.
+    Raises `ValueError` as `loaded_at` does."""
+    skipped = skipped_reason(con, table)
+    rows = con.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchall()[0][0]
+    last = loaded_at(con, table, freshness)
+    if skipped is not None:
+        return _skipped_result(skipped)
+    age_hours = None if last is None else (datetime.now(UTC) - last).total_seconds() / 3600
+
+    def within(limit: float | None) -> bool:
+        return limit is None or (age_hours is not None and age_hours <= limit)
+
+    return dg.AssetCheckResult(
+        passed=within(freshness.warn_hours) and within(freshness.error_hours),
+        severity=dg.AssetCheckSeverity.WARN if within(freshness.error_hours) else dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "rows": int(rows),
+            "last_loaded_at": str(last),
+            "age_hours": float(age_hours or 0),
+            "warn_after_hours": freshness.warn_hours,
+            "error_after_hours": freshness.error_hours,
+        },
     )
-    def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as con:
-            skipped = skipped_reason(con, table)
-            rows = con.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchall()[0][0]
-            last = loaded_at(con, table, freshness)
-        if skipped is not None:  # nothing new can arrive while the API refuses it
-            return _skipped_result(skipped)
-        age_hours = None if last is None else (datetime.now(UTC) - last).total_seconds() / 3600
-
-        def within(limit: float | None) -> bool:
-            return limit is None or (age_hours is not None and age_hours <= limit)
-
-        return dg.AssetCheckResult(
-            passed=within(freshness.warn_hours) and within(freshness.error_hours),
-            severity=dg.AssetCheckSeverity.WARN
-            if within(freshness.error_hours)
-            else dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "rows": int(rows),
-                "last_loaded_at": str(last),
-                "age_hours": float(age_hours or 0),
-                "warn_after_hours": freshness.warn_hours,
-                "error_after_hours": freshness.error_hours,
-            },
-        )
-
-    return check
-
-
-# Listings whose API reports a total (incident.io `total_record_count`, PagerDuty `total=true`).
-TABLES_WITH_API_TOTALS = ("incidentio_incidents", "pagerduty_incidents", "pagerduty_log_entries")
 
 
 def api_total_evidence(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, Any] | None:
@@ -190,39 +187,93 @@ def api_total_evidence(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[
     }
 
 
-def _api_total_check(table: RawTable) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_asset_key(table.name),
-        name="matches_api_total",
-        description=(
-            "The raw rows in the range the last sync listed equal the total the API reported for it: "
-            "nothing lost, nothing duplicated."
-        ),
-    )
-    def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as con:
-            evidence = api_total_evidence(con, table)
-        if evidence is None:
-            return dg.AssetCheckResult(
-                passed=False,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"reason": "no API total recorded yet: run a sync of this source"},
-            )
+def api_total_result(con: duckdb.DuckDBPyConnection, table: RawTable) -> dg.AssetCheckResult:
+    """`matches_api_total` of `table` (without its key): an error when the raw rows in the range the last
+    sync listed differ from the API's total (`api_total_evidence`), a warning while no total is recorded."""
+    evidence = api_total_evidence(con, table)
+    if evidence is None:
         return dg.AssetCheckResult(
-            passed=evidence["difference"] == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=evidence
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"reason": "no API total recorded yet: run a sync of this source"},
         )
-
-    return check
-
-
-def _raw_checks() -> list[dg.AssetChecksDefinition]:
-    freshness = source_freshness()
-    no_rule = Freshness(None, None)
-    return (
-        [_rejected_records_check(table) for table in RAW_TABLES]
-        + [_freshness_check(table, freshness.get(table.name, no_rule)) for table in RAW_TABLES]
-        + [_api_total_check(RAW_TABLES_BY_NAME[name]) for name in TABLES_WITH_API_TOTALS]
+    return dg.AssetCheckResult(
+        passed=evidence["difference"] == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=evidence
     )
 
 
-RAW_CHECKS = _raw_checks()
+# Read once, when the definitions load: the specs' descriptions and the checks use the same rules.
+FRESHNESS = source_freshness()
+
+
+def _freshness_rule(table: RawTable) -> Freshness:
+    return FRESHNESS.get(table.name, NO_FRESHNESS_RULE)
+
+
+RAW_CHECK_SPECS = [
+    *(
+        dg.AssetCheckSpec(
+            NO_REJECTED_RECORDS,
+            asset=raw_asset_key(table.name),
+            description="Records the API sent that could not be keyed (kept in meta.rejected_records).",
+        )
+        for table in RAW_TABLES
+    ),
+    *(
+        dg.AssetCheckSpec(
+            SYNCED_RECENTLY,
+            asset=raw_asset_key(table.name),
+            description=(
+                f"The source was last read in full by a sync within {_freshness_rule(table).warn_hours} "
+                f"hours (warn) and {_freshness_rule(table).error_hours} hours (error): the dbt source "
+                "freshness of this table."
+            ),
+        )
+        for table in RAW_TABLES
+    ),
+    *(
+        dg.AssetCheckSpec(
+            MATCHES_API_TOTAL,
+            asset=raw_asset_key(name),
+            description=(
+                "The raw rows in the range the last sync listed equal the total the API reported for it: "
+                "nothing lost, nothing duplicated."
+            ),
+        )
+        for name in TABLES_WITH_API_TOTALS
+    ),
+]
+
+
+def evaluate_raw_check(con: duckdb.DuckDBPyConnection, key: dg.AssetCheckKey) -> dg.AssetCheckResult:
+    """The result of the raw check `key` (one of `RAW_CHECK_SPECS`, e.g. `raw/slack_users:synced_recently`),
+    computed on `con` and carrying its key. Raises `KeyError` for a check of another name."""
+    table = RAW_TABLES_BY_NAME[key.asset_key.path[-1]]
+    if key.name == NO_REJECTED_RECORDS:
+        result = rejected_records_result(con, table)
+    elif key.name == SYNCED_RECENTLY:
+        result = freshness_result(con, table, _freshness_rule(table))
+    elif key.name == MATCHES_API_TOTAL:
+        result = api_total_result(con, table)
+    else:
+        raise KeyError(f"no raw check named {key.name!r}")
+    return result._replace(asset_key=key.asset_key, check_name=key.name)
+
+
+@dg.multi_asset_check(
+    specs=RAW_CHECK_SPECS,
+    can_subset=True,
+    name="raw_checks",
+    description="The checks of the raw tables a run selected, on one connection.",
+)
+def raw_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> Iterator[dg.AssetCheckResult]:
+    keys = sorted(context.selected_asset_check_keys, key=lambda key: key.to_user_string())
+    with warehouse.get_connection() as con:
+        results = [evaluate_raw_check(con, key) for key in keys]
+    # Yielded once the connection is closed: Dagster writes each result's events as it is yielded.
+    yield from results
+
+
+RAW_CHECKS = [raw_checks]

@@ -1,7 +1,8 @@
 """The jobs, one per thing a user or a schedule runs, each built from the named selections.
 
-The CLI runs these same jobs (`incident-lake sync` runs `sync`, `run` runs `hourly_run`), so a command
-and its schedule can never select different assets.
+The CLI runs these same jobs (`incident-lake sync` runs `sync`; `run` runs `sync`, then `hourly_build`
+when the sync changed something, as the hourly schedule and its sensor do), so a command and its
+schedule can never select different assets.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ load_postgres_job = dg.define_asset_job(
     selection=selections.POSTGRES_LOAD,
     description="Load raw.* and marts.* into Postgres (INCIDENT_LAKE_POSTGRES_DSN).",
 )
-hourly_run_job = dg.define_asset_job(
-    "hourly_run",
-    selection=selections.HOURLY_RUN,
+hourly_build_job = dg.define_asset_job(
+    "hourly_build",
+    selection=selections.HOURLY_BUILD,
     description=(
-        "sync → dbt build of what changed → publish → file export: the hourly schedule and "
-        "`incident-lake run`. Nothing changed at the sources: only the sync runs."
+        "dbt build of what changed → publish → file export: requested after an hourly sync that "
+        "changed something (sensor `build_what_changed`, `incident-lake run`)."
     ),
 )
 daily_export_job = dg.define_asset_job(
@@ -43,4 +44,4 @@ daily_export_job = dg.define_asset_job(
     ),
 )
 
-JOBS = [sync_job, build_job, export_files_job, load_postgres_job, hourly_run_job, daily_export_job]
+JOBS = [sync_job, build_job, export_files_job, load_postgres_job, hourly_build_job, daily_export_job]

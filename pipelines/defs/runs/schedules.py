@@ -1,47 +1,45 @@
-"""Schedules, stopped until a user turns them on (in the Dagster UI or with `dagster schedule start`)."""
+"""Schedules, and the sensor that builds after a sync, all stopped until a user turns them on (in the
+Dagster UI, or `dagster schedule start` / `dagster sensor start`). An hour's work needs both
+`hourly_run` and `build_what_changed` on."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from pipelines.defs.exports.assets import ExportConfig
-from pipelines.defs.ingest.assets import SyncConfig
 from pipelines.defs.runs.config import run_config
-from pipelines.defs.runs.jobs import daily_export_job, hourly_run_job, load_postgres_job
-from pipelines.defs.runs.selections import hourly_run_keys
+from pipelines.defs.runs.jobs import daily_export_job, hourly_build_job, load_postgres_job, sync_job
+from pipelines.defs.runs.requests import FULL_REFRESH_TAG, hourly_build_request, hourly_sync_request
 from pipelines.defs.transform.assets import TransformConfig
-from pipelines.ingest.sources import NoSourceConfigured, configured_sources
-from pipelines.settings import reload_settings
-
-
-def hourly_run_request(*, full_refresh: bool = False) -> dg.RunRequest | dg.SkipReason:
-    """The hourly run over the sources configured now; `incident-lake run` makes the same request.
-
-    It builds only what changed (`TransformConfig.only_what_changed`): an hour in which no source
-    changed skips the build, the snapshot and the export. `full_refresh` re-reads every source and
-    rebuilds every model from scratch with every test."""
-    sources = configured_sources(reload_settings())
-    if not sources:
-        return dg.SkipReason(str(NoSourceConfigured()))
-    return dg.RunRequest(
-        asset_selection=hourly_run_keys(sources),
-        run_config=run_config(
-            sync=SyncConfig(full_refresh=full_refresh),
-            transform=TransformConfig(only_what_changed=not full_refresh, full_refresh=full_refresh),
-            export=ExportConfig(),
-        ),
-    )
 
 
 @dg.schedule(
     name="hourly_run",
-    job=hourly_run_job,
+    job=sync_job,
     cron_schedule="7 * * * *",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 def hourly_run_schedule() -> dg.RunRequest | dg.SkipReason:
-    """sync → build → publish → export, every hour at :07."""
-    return hourly_run_request()
+    """The sync of every configured source, every hour at :07; `build_what_changed` follows it."""
+    return hourly_sync_request()
+
+
+@dg.run_status_sensor(
+    name="build_what_changed",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[sync_job],
+    request_job=hourly_build_job,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+)
+def build_what_changed(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
+    """After each successful sync (hourly or by hand): build, publish and export what it changed, or
+    skip with the reason when it changed nothing."""
+    full_refresh = context.dagster_run.tags.get(FULL_REFRESH_TAG) == "true"
+    request = hourly_build_request(context.instance, full_refresh=full_refresh)
+    if isinstance(request, dg.SkipReason):
+        return request
+    # One build per sync run, even if the sensor sees that run twice.
+    return dg.RunRequest(run_key=context.dagster_run.run_id, run_config=request.run_config)
 
 
 # Each morning: a build of every model with every data test (the hourly runs test only what changed),
@@ -63,3 +61,4 @@ postgres_load_schedule = dg.ScheduleDefinition(
 )
 
 SCHEDULES = [hourly_run_schedule, daily_export_schedule, postgres_load_schedule]
+SENSORS = [build_what_changed]

@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import dagster as dg
 
+from pipelines.defs.keys import FILE_EXPORT_KEY, SNAPSHOT_KEY
+
 BuildMode = Literal["skip", "changed", "full"]
 
 
@@ -37,6 +39,8 @@ class BuildPlan:
 # configured here): comparing with it keeps such tables "unchanged".
 UNVERSIONED = "INITIAL"
 DATA_VERSION_TAG = "dagster/data_version"
+# The assets downstream of the models in a build run, which must have taken the models' last build.
+BUILD_CONSUMERS = (SNAPSHOT_KEY, FILE_EXPORT_KEY)
 
 
 def plan_build(
@@ -105,6 +109,59 @@ def _consumers_behind(
     return None
 
 
+# The dbt nodes that are Dagster assets (dagster-dbt's choice; tests are checks, sources are the raw assets).
+ASSET_NODE_TYPES = ("model", "seed", "snapshot")
+
+
+def dbt_node_asset_key(node: Mapping[str, Any]) -> dg.AssetKey:
+    """The asset key of a dbt model, seed or snapshot: `<schema>/<name>` (schema `main` when unset)."""
+    schema = (node.get("config") or {}).get("schema") or "main"
+    return dg.AssetKey([schema, node["name"]])
+
+
+def dbt_node_code_version(node: Mapping[str, Any], digest: str) -> str | None:
+    """A dbt node's code version: a hash of its own SQL (dagster-dbt's rule: sha1 of the raw code, else
+    dbt's file checksum) and `digest`, the project's (`project_digest`), so a changed macro counts."""
+    code = node.get("raw_sql") or node.get("raw_code")
+    own = hashlib.sha1(code.encode()).hexdigest() if code else (node.get("checksum") or {}).get("checksum")
+    return f"{own}:{digest}" if own else None
+
+
+def models_from_manifest(
+    manifest: Mapping[str, Any], digest: str
+) -> tuple[dict[dg.AssetKey, set[dg.AssetKey]], dict[dg.AssetKey, str | None]]:
+    """The dbt assets' raw inputs and code versions, as `plan_build` takes them, from the manifest alone.
+
+    The same answer as the dbt assets definition (tests/defs/test_build_plan.py compares them), for a
+    decision that must not import dagster-dbt and dbt-core (seconds): whether an hour needs a build.
+    Only raw inputs are listed (`raw/…`, a source's `meta.dagster.asset_key`): the plan reads no other.
+    """
+    raw_by_source = {
+        unique_id: dg.AssetKey(list(asset_key))
+        for unique_id, source in manifest.get("sources", {}).items()
+        if (asset_key := (source.get("meta", {}).get("dagster") or {}).get("asset_key"))
+        and asset_key[0] == "raw"
+    }
+    deps: dict[dg.AssetKey, set[dg.AssetKey]] = {}
+    versions: dict[dg.AssetKey, str | None] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") not in ASSET_NODE_TYPES:
+            continue
+        key = dbt_node_asset_key(node)
+        upstream = (node.get("depends_on") or {}).get("nodes") or []
+        deps[key] = {raw_by_source[u] for u in upstream if u in raw_by_source}
+        versions[key] = dbt_node_code_version(node, digest)
+    return deps, versions
+
+
+def plan_from_manifest(instance: dg.DagsterInstance, manifest_path: Path) -> BuildPlan:
+    """`plan_build` for every dbt asset of the manifest at `manifest_path`, with `BUILD_CONSUMERS`,
+    without loading the dbt assets definition (`models_from_manifest`)."""
+    manifest = json.loads(manifest_path.read_text())
+    deps, versions = models_from_manifest(manifest, project_digest(manifest))
+    return plan_build(instance, deps, versions, consumers=BUILD_CONSUMERS)
+
+
 def data_tests_out_of_reach(manifest: Mapping[str, Any], changed: Iterable[dg.AssetKey]) -> list[str]:
     """Names of the dbt data tests that no changed raw table reaches: the hourly build leaves them out.
 
@@ -134,11 +191,11 @@ def data_tests_out_of_reach(manifest: Mapping[str, Any], changed: Iterable[dg.As
     )
 
 
-def project_digest(manifest_path: Path) -> str:
+def project_digest(manifest: Path | Mapping[str, Any]) -> str:
     """A short hash of what every model's SQL depends on besides its own file: the project's macros,
-    seeds and configuration. It goes into each model's code version, so a changed macro rebuilds
-    everything (dbt's own checksum covers only the model's file)."""
-    manifest = json.loads(manifest_path.read_text())
+    seeds and configuration (`manifest`: the manifest or its path). It goes into each model's code
+    version, so a changed macro rebuilds everything (dbt's own checksum covers only the model's file)."""
+    manifest = json.loads(manifest.read_text()) if isinstance(manifest, Path) else manifest
     project = manifest.get("metadata", {}).get("project_name")
     parts: list[str] = []
     for unique_id, macro in sorted(manifest.get("macros", {}).items()):
