@@ -40,6 +40,53 @@ def _keep_xdist_group_suffix(items: list[pytest.Item]) -> None:
             item._id = coerce_node_id(written)  # type: ignore[attr-defined]
 
 
+# The costliest work units of `--dist loadgroup` (an xdist group's name, or the id of a test in no group),
+# in the order they are handed out; every other unit follows, in collection order. xdist gives a worker
+# its next unit from the front of the queue, so the long units start early and the two workers end
+# together on short ones, instead of one worker running a long unit alone at the end. The shared
+# warehouse's builder ("e2e") comes first and the units that only read it (exports, postgres, the
+# hourly run) come after units that need nothing from it, so no worker waits on its lock. The seconds
+# (incremental ~120 s, sync ~90 s) are a unit's time in `make test` (--durations, two workers, 2 cores);
+# a stale entry costs wall time, never a test.
+HEAVY_UNITS_FIRST: tuple[str, ...] = (
+    "e2e",  # ~200 s: builds the shared warehouse, then the hourly run on a copy
+    "tests/e2e/test_incremental_equals_full.py::test_incremental_builds_after_changes_equal_a_full_rebuild",
+    "demo-defaults_e2e",  # ~110 s
+    "exports-e2e",  # ~150 s, reads the shared warehouse
+    "postgres",  # ~150 s, reads the shared warehouse
+    "only_what_changed",  # ~120 s, reads the shared warehouse
+    "dbt_teams_build",  # ~90 s
+    "tests/ingest/test_sync_over_sandbox.py::test_pagerduty_windows_too_full_for_the_offset_cap_are_split",
+    "dbt_build",  # ~70 s
+    "tests/dashboards/test_dashboard_browser.py::test_every_page_renders_in_chromium",  # ~60 s
+    "field_cases",  # ~60 s
+    "dbt_oncall_build",  # ~50 s
+    "e2e_restricted-key",  # ~45 s
+)
+
+
+def _work_unit(nodeid: str) -> str:
+    """The unit `--dist loadgroup` schedules a test in: its group (the `@name` suffix), else its id
+    (xdist's LoadGroupScheduling._split_scope, which ignores an `@` inside parameters)."""
+    if nodeid.rfind("@") > nodeid.rfind("]"):
+        return nodeid.split("@")[-1]
+    return nodeid
+
+
+def _heavy_units_first(items: list[pytest.Item]) -> None:
+    """Sort `items` in place: the units of HEAVY_UNITS_FIRST in its order, then the rest as collected
+    (a stable sort: a unit's own tests keep their order)."""
+    rank = {unit: position for position, unit in enumerate(HEAVY_UNITS_FIRST)}
+    items.sort(key=lambda item: rank.get(_work_unit(item.nodeid), len(rank)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist's default orders the units by their number of tests, which says nothing of their cost:
+    # keep the order `_heavy_units_first` gives (the same as `--no-loadscope-reorder`).
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]):  # type: ignore[no-untyped-def]
     for item in items:
@@ -49,6 +96,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # The wrapper runs around xdist's own hook, which adds the group suffix: fix it up afterwards.
     result = yield
     _keep_xdist_group_suffix(items)
+    if hasattr(config, "workerinput"):  # an xdist worker: the order its controller schedules in
+        _heavy_units_first(items)
     return result
 
 
@@ -159,3 +208,16 @@ def shared_warehouse(
         output=recorded["output"],
         started_at=datetime.fromisoformat(recorded["started_at"]),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_parse_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's folder of dbt parse states (tests/dbt_runner.py), shared by every xdist worker,
+    named to the test builds' dbt runs by PARSE_CACHE_VARIABLE."""
+    from tests.dbt_runner import PARSE_CACHE_VARIABLE
+
+    folder = _session_folder(request.config, tmp_path_factory) / "dbt-parse"
+    folder.mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PARSE_CACHE_VARIABLE, str(folder))
+        yield folder

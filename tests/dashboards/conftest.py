@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,38 +11,20 @@ from dashboards_support import build_published_db, sample_incidents
 
 from dashboards.snapshot import close_readers
 from exports.publish import Definition, read_definitions
-from pipelines.settings import DBT_PROJECT_DIR, reload_settings
+from pipelines.settings import reload_settings
+from tests.dbt_runner import dbt_command
 
 
 @pytest.fixture(scope="session")
 def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The manifest of the repository's dbt project, from `dbt parse` into a temporary target folder
-    (never dbt_project/target). A subprocess, as the pipeline runs dbt."""
+    (never dbt_project/target). A subprocess, as the pipeline runs dbt; from the session's cached parse
+    state when another worker or build saved it (tests/dbt_runner.py)."""
     workdir = tmp_path_factory.mktemp("dbt_parse")
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from dbt.cli.main import cli; cli()",
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(workdir / "target"),
-            "--log-path",
-            str(workdir / "logs"),
-            "--no-partial-parse",
-        ],
-        env={**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    # Named as the test builds name theirs (parse never opens it), so they share one parse state.
+    run = dbt_command("parse", workdir, {"INCIDENT_LAKE_DB": str(workdir / "warehouse.duckdb")}, timeout=300)
     manifest = workdir / "target" / "manifest.json"
-    assert completed.returncode == 0 and manifest.is_file(), completed.stdout + completed.stderr
+    assert run.returncode == 0 and manifest.is_file(), run.output
     return manifest
 
 
