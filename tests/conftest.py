@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +47,7 @@ def _keep_xdist_group_suffix(items: list[pytest.Item]) -> None:
 # together on short ones, instead of one worker running a long unit alone at the end. The shared
 # warehouse's builder ("e2e") comes first and the units that only read it (exports, postgres, the
 # hourly run) come after units that need nothing from it, so no worker waits on its lock. The seconds
-# (incremental ~120 s, sync ~90 s) are a unit's time in `make test` (--durations, two workers, 2 cores);
+# (incremental ~120 s, browser ~60 s) are a unit's time in `make test` (--durations, two workers, 2 cores);
 # a stale entry costs wall time, never a test.
 HEAVY_UNITS_FIRST: tuple[str, ...] = (
     "e2e",  # ~200 s: builds the shared warehouse, then the hourly run on a copy
@@ -55,8 +56,8 @@ HEAVY_UNITS_FIRST: tuple[str, ...] = (
     "exports-e2e",  # ~150 s, reads the shared warehouse
     "postgres",  # ~150 s, reads the shared warehouse
     "only_what_changed",  # ~120 s, reads the shared warehouse
+    "build_failures",  # ~120 s, reads the shared warehouse
     "dbt_teams_build",  # ~90 s
-    "tests/ingest/test_sync_over_sandbox.py::test_pagerduty_windows_too_full_for_the_offset_cap_are_split",
     "dbt_build",  # ~70 s
     "tests/dashboards/test_dashboard_browser.py::test_every_page_renders_in_chromium",  # ~60 s
     "field_cases",  # ~60 s
@@ -211,7 +212,9 @@ def shared_warehouse(
 
 
 @pytest.fixture(scope="session", autouse=True)
-def dbt_parse_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dbt_parse_cache(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
     """The session's folder of dbt parse states (tests/dbt_runner.py), shared by every xdist worker,
     named to the test builds' dbt runs by PARSE_CACHE_VARIABLE."""
     from tests.dbt_runner import PARSE_CACHE_VARIABLE
