@@ -9,7 +9,9 @@ Zoom meetings of incidents, threads with replies, call instances inside their in
 PagerDuty's time windows), a small `@dlt.transformer` / `@dlt.resource` computes it, as dlt's docs show.
 
 It reads exactly the endpoints and records incident-lake's full sync reads, with the same page sizes,
-into tables of the same names (`incidentio_incidents`, `slack_messages`, …); dlt's default nesting
+into tables of the same names (`incidentio_incidents`, `slack_messages`, …: every raw table), with one
+extra request where a dlt child resource can have only one parent (the catalog entries of the team type
+when a custom field also points at it, read twice and merged on the id); dlt's default nesting
 unpacks nested lists into child tables (`incidentio_incidents__custom_field_entries`, …), which are not
 counted as records.
 
@@ -40,12 +42,16 @@ from dlt.sources.helpers.rest_client.paginators import (
     SinglePagePaginator,
 )
 from dlt.sources.rest_api import RESTAPIConfig, rest_api_resources
+from dlt.sources.rest_api.typing import ClientConfig, EndpointResource
 
+from pipelines.connectors.incidentio import schedule_entry_id
 from pipelines.connectors.zoom import zoom_meeting_id
 
 CALL_WINDOW_MARGIN = timedelta(hours=1)
 PAGERDUTY_WINDOW = timedelta(days=30)
 PAGERDUTY_LOOKBACK = timedelta(days=365)
+# Schedule entries: the sync reads them over the PagerDuty lookback to this far ahead.
+SCHEDULE_AHEAD = timedelta(days=14)
 # dlt's performance guide: child requests in dlt's thread pool. `BENCH_DLT_PARALLELIZED=0` to compare.
 PARALLELIZED = os.environ.get("BENCH_DLT_PARALLELIZED", "1") != "0"
 # The tables compared with incident-lake's raw tables (dlt's child tables are not records).
@@ -62,6 +68,15 @@ TABLES = (
     "incidentio_incident_timestamps",
     "incidentio_incident_types",
     "incidentio_custom_fields",
+    "incidentio_teams",
+    "incidentio_catalog_types",
+    "incidentio_catalog_entries",
+    "incidentio_postmortem_documents",
+    "incidentio_schedules",
+    "incidentio_schedule_entries",
+    "incidentio_escalations",
+    "incidentio_alerts",
+    "incidentio_incident_alerts",
     "slack_users",
     "slack_channels",
     "slack_messages",
@@ -72,6 +87,7 @@ TABLES = (
     "pagerduty_log_entries",
     "pagerduty_oncalls",
     "pagerduty_services",
+    "pagerduty_teams",
     "pagerduty_users",
 )
 
@@ -110,21 +126,55 @@ class ZoomServerToServerOAuth(OAuth2ClientCredentials):
         }
 
 
+@dlt.transformer(selected=False)
+def incidentio_field_catalog_types(fields: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """The catalog types custom fields point at: their entries are read."""
+    yield [{"id": f["catalog_type_id"]} for f in fields if f.get("catalog_type_id")]
+
+
+@dlt.transformer(selected=False)
+def incidentio_team_catalog_types(types: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """The team catalog type: its entries are read even when no custom field points at it."""
+    yield [{"id": t["id"]} for t in types if t.get("is_team_type") is True]
+
+
+def _schedule_entry_key(entry: dict[str, Any]) -> dict[str, Any]:
+    """The sync's id of a schedule entry (`<schedule_id>:<fingerprint>`), as the primary key."""
+    schedule_id = entry.pop("_incidentio_schedules_id")
+    entry["schedule_id"] = schedule_id
+    entry["row_id"] = schedule_entry_id(schedule_id, entry)
+    return entry
+
+
 def incidentio_config(incidents_parallel: bool = True) -> RESTAPIConfig:
     def after() -> JSONResponseCursorPaginator:  # one per resource: a paginator holds its cursor
         return JSONResponseCursorPaginator(cursor_path="pagination_meta.after", cursor_param="after")
 
-    def whole(name: str, path: str, key: str) -> dict[str, Any]:
+    def paged(name: str, path: str, key: str, page_size: int) -> EndpointResource:
+        return {
+            "name": name,
+            "endpoint": {
+                "path": path,
+                "params": {"page_size": page_size},
+                "data_selector": key,
+                "paginator": after(),
+            },
+        }
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    window = {
+        "entry_window_start": (now - PAGERDUTY_LOOKBACK).isoformat().replace("+00:00", "Z"),
+        "entry_window_end": (now + SCHEDULE_AHEAD).isoformat().replace("+00:00", "Z"),
+    }
+
+    def whole(name: str, path: str, key: str) -> EndpointResource:
         return {
             "name": name,
             "endpoint": {"path": path, "data_selector": key, "paginator": SinglePagePaginator()},
         }
 
     return {
-        "client": {
-            "base_url": _env("INCIDENTIO_BASE_URL").rstrip("/") + "/",
-            "auth": {"type": "bearer", "token": _env("INCIDENTIO_API_KEY")},
-        },
+        "client": incidentio_client(),
         "resource_defaults": {
             "primary_key": "id",
             "write_disposition": "merge",
@@ -178,6 +228,74 @@ def incidentio_config(incidents_parallel: bool = True) -> RESTAPIConfig:
                     "paginator": SinglePagePaginator(),
                 },
             },
+            # The second wave, with the sync's page sizes.
+            paged("incidentio_teams", "v3/teams", "teams", 250),
+            whole("incidentio_catalog_types", "v3/catalog_types", "catalog_types"),
+            paged("incidentio_postmortem_documents", "v1/postmortem_documents", "postmortem_documents", 250),
+            paged("incidentio_schedules", "v2/schedules", "schedules", 10_000),
+            {
+                "name": "incidentio_schedule_entries",
+                "primary_key": "row_id",
+                "processing_steps": [{"map": _schedule_entry_key}],
+                "endpoint": {
+                    "path": "v2/schedule_entries",
+                    "params": {"schedule_id": "{resources.incidentio_schedules.id}", **window},
+                    "data_selector": "schedule_entries.final",
+                    # the next page: `pagination_meta.after` handed back as the window's start
+                    "paginator": JSONResponseCursorPaginator(
+                        cursor_path="pagination_meta.after", cursor_param="entry_window_start"
+                    ),
+                },
+                "include_from_parent": ["id"],
+            },
+            paged("incidentio_escalations", "v2/escalations", "escalations", 50),
+            paged("incidentio_alerts", "v2/alerts", "alerts", 50),
+            paged("incidentio_incident_alerts", "v2/incident_alerts", "incident_alerts", 50),
+        ],
+    }
+
+
+def incidentio_client() -> ClientConfig:
+    """incident.io's base URL and bearer key, from the environment."""
+    return {
+        "base_url": _env("INCIDENTIO_BASE_URL").rstrip("/") + "/",
+        "auth": {"type": "bearer", "token": _env("INCIDENTIO_API_KEY")},
+    }
+
+
+def incidentio_catalog_entries_config(custom_fields: Any, catalog_types: Any) -> RESTAPIConfig:
+    """The entries of the catalog types in use: those custom fields point at, and the team type. A
+    child resource has one parent, so each kind has its own, into one table: a type that is both
+    (the team type a field points at) is read twice, and merged on the entry id."""
+
+    def entries(name: str, parent: Any) -> EndpointResource:
+        return {
+            "name": name,
+            "table_name": "incidentio_catalog_entries",
+            "endpoint": {
+                "path": "v3/catalog_entries",
+                "params": {"catalog_type_id": f"{{resources.{parent.name}.id}}", "page_size": 250},
+                "data_selector": "catalog_entries",
+                "paginator": JSONResponseCursorPaginator(
+                    cursor_path="pagination_meta.after", cursor_param="after"
+                ),
+            },
+        }
+
+    of_fields = custom_fields | incidentio_field_catalog_types
+    of_teams = catalog_types | incidentio_team_catalog_types
+    return {
+        "client": incidentio_client(),
+        "resource_defaults": {
+            "primary_key": "id",
+            "write_disposition": "merge",
+            "parallelized": PARALLELIZED,
+        },
+        "resources": [
+            of_fields,
+            of_teams,
+            entries("incidentio_catalog_entries_of_fields", of_fields),
+            entries("incidentio_catalog_entries_of_team_type", of_teams),
         ],
     }
 
@@ -210,14 +328,11 @@ def slack_config(incidents: Any) -> RESTAPIConfig:
         return JSONResponseCursorPaginator(cursor_path="response_metadata.next_cursor", cursor_param="cursor")
 
     channels = incidents | slack_incident_channels
-    messages_defaults = {
+    history: EndpointResource = {
+        "name": "slack_history",
         "table_name": "slack_messages",
         "primary_key": "id",
         "processing_steps": [{"map": _slack_message_key}],
-    }
-    history: dict[str, Any] = {
-        "name": "slack_history",
-        **messages_defaults,
         "endpoint": {
             "path": "conversations.history",
             "params": {"channel": "{resources.slack_incident_channels.channel}", "limit": 999},
@@ -363,7 +478,7 @@ def zoom_config(incidents: Any) -> RESTAPIConfig:
         },
     )
 
-    def users(status: str) -> dict[str, Any]:
+    def users(status: str) -> EndpointResource:
         return {
             "name": f"zoom_users_{status}",
             "table_name": "zoom_users",
@@ -464,7 +579,7 @@ def pagerduty_config() -> RESTAPIConfig:
     def offset() -> OffsetPaginator:
         return OffsetPaginator(limit=100, total_path=None, has_more_path="more")
 
-    def windowed(name: str, path: str, extra: dict[str, Any]) -> dict[str, Any]:
+    def windowed(name: str, path: str, extra: dict[str, Any]) -> EndpointResource:
         return {
             "name": name,
             "endpoint": {
@@ -506,6 +621,10 @@ def pagerduty_config() -> RESTAPIConfig:
                 "endpoint": {"path": "users", "data_selector": "users", "paginator": offset()},
             },
             {
+                "name": "pagerduty_teams",
+                "endpoint": {"path": "teams", "data_selector": "teams", "paginator": offset()},
+            },
+            {
                 "name": "pagerduty_oncalls",  # one listing over the whole lookback, as the sync does
                 "primary_key": "row_id",
                 "processing_steps": [{"map": _oncall_key}],
@@ -528,6 +647,12 @@ def incident_apis() -> Any:
     """The four APIs as one dlt source."""
     io = {r.name: r for r in rest_api_resources(incidentio_config())}
     incidents = io["incidentio_incidents"]
+    catalog = {
+        r.name: r
+        for r in rest_api_resources(
+            incidentio_catalog_entries_config(io["incidentio_custom_fields"], io["incidentio_catalog_types"])
+        )
+    }
     slack = {r.name: r for r in rest_api_resources(slack_config(incidents))}
     replies = {r.name: r for r in rest_api_resources(slack_replies_config(slack["slack_history"]))}
     zoom_cfg = zoom_config(incidents)
@@ -539,7 +664,7 @@ def incident_apis() -> Any:
         )
     }
     pagerduty = {r.name: r for r in rest_api_resources(pagerduty_config())}
-    merged = {**io, **slack, **replies, **zoom, **participants, **pagerduty}
+    merged = {**io, **catalog, **slack, **replies, **zoom, **participants, **pagerduty}
     return list(merged.values())
 
 
@@ -568,12 +693,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     args.workdir.mkdir(parents=True, exist_ok=True)
     database = args.workdir / "dlt.duckdb"
+    # dlt's own progress log on request (`progress` takes no None: left out, it is off)
+    progress: dict[str, Any] = {"progress": "log"} if os.environ.get("BENCH_DLT_PROGRESS") else {}
     pipeline = dlt.pipeline(
         pipeline_name="incident_apis",
         pipelines_dir=str(args.workdir / "pipelines"),
         destination=dlt.destinations.duckdb(str(database)),
         dataset_name="raw",
-        progress="log" if os.environ.get("BENCH_DLT_PROGRESS") else None,
+        **progress,
     )
     # `pipeline.run` is extract → normalize → load; called one by one to time each stage.
     stages: dict[str, float] = {}

@@ -22,11 +22,24 @@ from urllib.parse import unquote
 
 import orjson
 
+from pipelines.connectors.zoom import ZOOM_JOIN_URL
+
 # table -> (JSON path of the record list in a page, id expression, key column expressions), over `r`
-# (one record, JSON) and `ctx` (the request's context, JSON).
+# (one record, JSON) and `ctx` (the request's context, JSON). Each says in SQL what the connector's
+# `shape_records` call says in Python (its `id_of` and `keys`): Python's `a or b` skips empty strings,
+# hence `coalesce(nullif(a, ''), b)`, and an f-string writes a missing value as 'None'.
+# `differences` checks that both sides agree, table by table.
 TS = "TRY_CAST(r->>'$.{0}' AS TIMESTAMPTZ)"
 SQL_SHAPES: dict[str, tuple[str, str, dict[str, str]]] = {
-    "incidentio_incidents": ("$.incidents[*]", "r->>'$.id'", {"updated_at": TS.format("updated_at")}),
+    "incidentio_incidents": (
+        "$.incidents[*]",
+        "r->>'$.id'",
+        {
+            "updated_at": TS.format("updated_at"),
+            # the connector's rule (`zoom_meeting_id`), as SQL: the first capture of its regex, else NULL
+            "zoom_meeting_id": f"nullif(regexp_extract(r->>'$.call_url', '{ZOOM_JOIN_URL.pattern}', 1), '')",
+        },
+    ),
     "incidentio_incident_updates": (
         "$.incident_updates[*]",
         "r->>'$.id'",
@@ -54,6 +67,40 @@ SQL_SHAPES: dict[str, tuple[str, str, dict[str, str]]] = {
     "incidentio_incident_timestamps": ("$.incident_timestamps[*]", "r->>'$.id'", {}),
     "incidentio_incident_types": ("$.incident_types[*]", "r->>'$.id'", {}),
     "incidentio_custom_fields": ("$.custom_fields[*]", "r->>'$.id'", {}),
+    "incidentio_teams": ("$.teams[*]", "r->>'$.id'", {}),
+    "incidentio_catalog_types": ("$.catalog_types[*]", "r->>'$.id'", {}),
+    "incidentio_catalog_entries": (
+        "$.catalog_entries[*]",
+        "r->>'$.id'",
+        {"catalog_type_id": "coalesce(r->>'$.catalog_type_id', ctx->>'$.catalog_type_id')"},
+    ),
+    "incidentio_postmortem_documents": (
+        "$.postmortem_documents[*]",
+        "r->>'$.id'",
+        {"incident_id": "r->>'$.incident_id'", "updated_at": TS.format("updated_at")},
+    ),
+    "incidentio_schedules": ("$.schedules[*]", "r->>'$.id'", {}),
+    "incidentio_schedule_entries": (  # `schedule_entry_id`: the fingerprint, else start and user
+        "$.schedule_entries.final[*]",
+        "(ctx->>'$.schedule_id') || ':' || coalesce(nullif(r->>'$.fingerprint', ''), "
+        "(r->>'$.start_at') || ':' || (r->>'$.user.id'))",
+        {
+            "schedule_id": "ctx->>'$.schedule_id'",
+            "start_at": TS.format("start_at"),
+            "end_at": TS.format("end_at"),
+        },
+    ),
+    "incidentio_escalations": (
+        "$.escalations[*]",
+        "r->>'$.id'",
+        {"created_at": TS.format("created_at"), "updated_at": TS.format("updated_at")},
+    ),
+    "incidentio_alerts": ("$.alerts[*]", "r->>'$.id'", {"created_at": TS.format("created_at")}),
+    "incidentio_incident_alerts": (
+        "$.incident_alerts[*]",
+        "r->>'$.id'",
+        {"incident_id": "r->>'$.incident.id'", "alert_id": "r->>'$.alert.id'"},
+    ),
     "slack_users": ("$.members[*]", "r->>'$.id'", {}),
     "slack_channels": (
         "$.channel",
@@ -70,7 +117,7 @@ SQL_SHAPES: dict[str, tuple[str, str, dict[str, str]]] = {
             "posted_at": "to_timestamp(TRY_CAST(r->>'$.ts' AS DOUBLE))",
         },
     ),
-    "zoom_users": ("$.users[*]", "coalesce(r->>'$.id', r->>'$.email')", {}),
+    "zoom_users": ("$.users[*]", "coalesce(nullif(r->>'$.id', ''), r->>'$.email')", {}),
     "zoom_meeting_instances": (
         "$.meetings[*]",
         "r->>'$.uuid'",
@@ -78,8 +125,8 @@ SQL_SHAPES: dict[str, tuple[str, str, dict[str, str]]] = {
     ),
     "zoom_participants": (
         "$.participants[*]",
-        "(ctx->>'$.uuid') || ':' || coalesce(r->>'$.user_id', r->>'$.id', r->>'$.name') || ':' "
-        "|| (r->>'$.join_time')",
+        "(ctx->>'$.uuid') || ':' || coalesce(nullif(r->>'$.user_id', ''), nullif(r->>'$.id', ''), "
+        "r->>'$.name', 'None') || ':' || coalesce(r->>'$.join_time', 'None')",
         {
             "meeting_uuid": "ctx->>'$.uuid'",
             "meeting_id": "ctx->>'$.meeting_id'",
@@ -99,8 +146,8 @@ SQL_SHAPES: dict[str, tuple[str, str, dict[str, str]]] = {
     "pagerduty_oncalls": (
         "$.oncalls[*]",
         "(r->>'$.escalation_policy.id') || ':' || (r->>'$.escalation_level') || ':' "
-        "|| coalesce(r->>'$.schedule.id', 'direct') || ':' || (r->>'$.user.id') || ':' "
-        "|| coalesce(r->>'$.start', 'permanent')",
+        "|| coalesce(nullif(r->>'$.schedule.id', ''), 'direct') || ':' || (r->>'$.user.id') || ':' "
+        "|| coalesce(nullif(r->>'$.start', ''), 'permanent')",
         {
             "user_id": "r->>'$.user.id'",
             "escalation_policy_id": "r->>'$.escalation_policy.id'",
@@ -110,6 +157,7 @@ SQL_SHAPES: dict[str, tuple[str, str, dict[str, str]]] = {
         },
     ),
     "pagerduty_services": ("$.services[*]", "r->>'$.id'", {}),
+    "pagerduty_teams": ("$.teams[*]", "r->>'$.id'", {}),
     "pagerduty_users": ("$.users[*]", "r->>'$.id'", {}),
 }
 
@@ -127,6 +175,15 @@ HTTP_TABLES = {
     ("incidentio", "/v2/incident_timestamps"): "incidentio_incident_timestamps",
     ("incidentio", "/v1/incident_types"): "incidentio_incident_types",
     ("incidentio", "/v2/custom_fields"): "incidentio_custom_fields",
+    ("incidentio", "/v3/teams"): "incidentio_teams",
+    ("incidentio", "/v3/catalog_types"): "incidentio_catalog_types",
+    ("incidentio", "/v3/catalog_entries"): "incidentio_catalog_entries",
+    ("incidentio", "/v1/postmortem_documents"): "incidentio_postmortem_documents",
+    ("incidentio", "/v2/schedules"): "incidentio_schedules",
+    ("incidentio", "/v2/schedule_entries"): "incidentio_schedule_entries",
+    ("incidentio", "/v2/escalations"): "incidentio_escalations",
+    ("incidentio", "/v2/alerts"): "incidentio_alerts",
+    ("incidentio", "/v2/incident_alerts"): "incidentio_incident_alerts",
     ("zoom", "/users"): "zoom_users",
     ("zoom", "/past_meetings/{id}/instances"): "zoom_meeting_instances",
     ("zoom", "/past_meetings/{uuid}/participants"): "zoom_participants",
@@ -135,6 +192,7 @@ HTTP_TABLES = {
     ("pagerduty", "/log_entries"): "pagerduty_log_entries",
     ("pagerduty", "/oncalls"): "pagerduty_oncalls",
     ("pagerduty", "/services"): "pagerduty_services",
+    ("pagerduty", "/teams"): "pagerduty_teams",
     ("pagerduty", "/users"): "pagerduty_users",
 }
 SLACK_TABLES = {
@@ -173,6 +231,10 @@ class PageRecorder:
 def _http_context(recorder: PageRecorder, endpoint: str, path: str, params: Any, page: Any) -> dict:
     if endpoint == "/v1/incident_attachments":
         return {"incident_id": (params or {}).get("incident_id")}
+    if endpoint == "/v3/catalog_entries":
+        return {"catalog_type_id": (params or {}).get("catalog_type_id")}
+    if endpoint == "/v2/schedule_entries":
+        return {"schedule_id": (params or {}).get("schedule_id")}
     if endpoint == "/past_meetings/{id}/instances":
         meeting_id = path.strip("/").split("/")[1]
         for instance in page.get("meetings") or [] if isinstance(page, dict) else []:
@@ -245,7 +307,7 @@ def load_sql(table: str, file: Path) -> str:
         f"INSERT OR REPLACE INTO raw.{table} BY NAME "
         f"SELECT {id_expr} AS id{key_exprs}, now() AS _synced_at, r AS _record "
         f"FROM (SELECT ctx, unnest({records}) AS r FROM {source}) "
-        f"WHERE r IS NOT NULL AND json_type(r) = 'OBJECT' "
+        f"WHERE r IS NOT NULL AND json_type(r) = 'OBJECT' AND id IS NOT NULL "  # the sync rejects those
         f"QUALIFY row_number() OVER (PARTITION BY id) = 1"
     )
 
@@ -268,6 +330,41 @@ def load(pages: Path, warehouse: Path) -> dict[str, Any]:
         rows[table.name] = int(con.execute(f"SELECT count(*) FROM raw.{table.name}").fetchall()[0][0])
     con.close()
     return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def differences(ours: Path, floor: Path) -> dict[str, dict[str, int]]:
+    """Where the floor's tables differ from the sync's: per raw table, the rows (id and typed key
+    columns) only one side holds and both sides' counts; tables that agree are left out.
+
+    `ours` is a warehouse the sync wrote, `floor` one `load` wrote from the pages of that same sync. A
+    non-empty answer means the two sides did not load the same records, so their times do not compare.
+    """
+    import duckdb
+
+    from pipelines.warehouse.raw_tables import RAW_TABLES
+
+    found: dict[str, dict[str, int]] = {}
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"ATTACH '{ours}' AS ours (READ_ONLY)")
+        con.execute(f"ATTACH '{floor}' AS floor (READ_ONLY)")
+        for table in RAW_TABLES:
+            columns = ", ".join(["id", *table.key_columns])
+
+            def count(sql: str) -> int:
+                return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
+
+            ours_sql = f"SELECT {columns} FROM ours.raw.{table.name}"
+            floor_sql = f"SELECT {columns} FROM floor.raw.{table.name}"
+            diff = {
+                "ours_rows": count(ours_sql),
+                "floor_rows": count(floor_sql),
+                "only_ours": count(f"{ours_sql} EXCEPT ALL {floor_sql}"),
+                "only_floor": count(f"{floor_sql} EXCEPT ALL {ours_sql}"),
+            }
+            if diff["only_ours"] or diff["only_floor"] or diff["ours_rows"] != diff["floor_rows"]:
+                found[table.name] = diff
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
