@@ -13,11 +13,13 @@ loading the manifest. Both are paid only when something changed:
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,7 +59,13 @@ def manifest_path() -> Path:
     Raises `RuntimeError` (dbt's last lines) when the project does not parse."""
     manifest = DBT_PROJECT_DIR / TARGET_PATH / "manifest.json"
     if manifest_is_stale(manifest):
-        _parse(DBT_PROJECT_DIR, dbt_target())
+        # Processes that start together (test workers, a CLI beside a Dagster deployment) would all
+        # parse and write the same file: one parses, the others wait and then find it fresh.
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        with open(manifest.parent / ".parse.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if manifest_is_stale(manifest):
+                _parse(DBT_PROJECT_DIR, dbt_target())
     return manifest
 
 
@@ -80,23 +88,30 @@ def _parse(project_dir: Path, target: str) -> None:
     PATH, and logs through Dagster: a CLI error must stay one line), with the build's vars and target,
     so the partial-parse state it saves serves the next build too. Raises `RuntimeError` with dbt's
     last output lines when the project does not parse."""
-    adopt_newest_partial_parse(project_dir / TARGET_PATH)
-    command = [
-        DBT_EXECUTABLE, "parse", "--quiet",
-        "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-        "--target", target, "--target-path", str(TARGET_PATH),
-        "--vars", dbt_vars(get_settings().warehouse_path),
-    ]  # fmt: skip
-    completed = subprocess.run(
-        command,
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        detail = " ".join((completed.stdout + completed.stderr).strip().splitlines()[-3:])
-        raise RuntimeError(f"the dbt project does not parse: {detail}")
+    target_dir = project_dir / TARGET_PATH
+    adopt_newest_partial_parse(target_dir)
+    # dbt writes its artifacts in place: parse into a folder of our own, then move the manifest and the
+    # parse state into `target/` atomically, so a process reading the manifest never sees half of it.
+    scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target_dir))
+    try:
+        shared_state = target_dir / PARTIAL_PARSE_FILE
+        if shared_state.exists():
+            shutil.copy2(shared_state, scratch / PARTIAL_PARSE_FILE)
+        command = [
+            DBT_EXECUTABLE, "parse", "--quiet",
+            "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+            "--target", target, "--target-path", str(scratch),
+            "--vars", dbt_vars(get_settings().warehouse_path),
+        ]  # fmt: skip
+        completed = subprocess.run(command, cwd=project_dir, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            detail = " ".join((completed.stdout + completed.stderr).strip().splitlines()[-3:])
+            raise RuntimeError(f"the dbt project does not parse: {detail}")
+        for name in (PARTIAL_PARSE_FILE, "manifest.json"):  # the manifest last: it marks the parse done
+            if (scratch / name).exists():
+                os.replace(scratch / name, target_dir / name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def manifest_is_stale(manifest: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
