@@ -42,7 +42,7 @@ from dlt.sources.helpers.rest_client.paginators import (
     SinglePagePaginator,
 )
 from dlt.sources.rest_api import RESTAPIConfig, rest_api_resources
-from dlt.sources.rest_api.typing import ClientConfig, EndpointResource
+from dlt.sources.rest_api.typing import ClientConfig, EndpointResource, EndpointResourceBase
 
 from pipelines.connectors.incidentio import schedule_entry_id
 from pipelines.connectors.zoom import zoom_meeting_id
@@ -54,6 +54,14 @@ PAGERDUTY_LOOKBACK = timedelta(days=365)
 SCHEDULE_AHEAD = timedelta(days=14)
 # dlt's performance guide: child requests in dlt's thread pool. `BENCH_DLT_PARALLELIZED=0` to compare.
 PARALLELIZED = os.environ.get("BENCH_DLT_PARALLELIZED", "1") != "0"
+
+
+def merge_by_id() -> EndpointResourceBase:
+    """The defaults of most resources: merged on `id`, pages fetched in parallel (a fresh dict per
+    source, as dlt may fill it in)."""
+    return {"primary_key": "id", "write_disposition": "merge", "parallelized": PARALLELIZED}
+
+
 # The tables compared with incident-lake's raw tables (dlt's child tables are not records).
 TABLES = (
     "incidentio_incidents",
@@ -175,11 +183,7 @@ def incidentio_config(incidents_parallel: bool = True) -> RESTAPIConfig:
 
     return {
         "client": incidentio_client(),
-        "resource_defaults": {
-            "primary_key": "id",
-            "write_disposition": "merge",
-            "parallelized": PARALLELIZED,
-        },
+        "resource_defaults": merge_by_id(),
         "resources": [
             whole("incidentio_severities", "v1/severities", "severities"),
             whole("incidentio_incident_statuses", "v1/incident_statuses", "incident_statuses"),
@@ -286,11 +290,7 @@ def incidentio_catalog_entries_config(custom_fields: Any, catalog_types: Any) ->
     of_teams = catalog_types | incidentio_team_catalog_types
     return {
         "client": incidentio_client(),
-        "resource_defaults": {
-            "primary_key": "id",
-            "write_disposition": "merge",
-            "parallelized": PARALLELIZED,
-        },
+        "resource_defaults": merge_by_id(),
         "resources": [
             of_fields,
             of_teams,
@@ -346,11 +346,7 @@ def slack_config(incidents: Any) -> RESTAPIConfig:
             "base_url": _env("SLACK_BASE_URL"),
             "auth": {"type": "bearer", "token": _env("SLACK_BOT_TOKEN")},
         },
-        "resource_defaults": {
-            "primary_key": "id",
-            "write_disposition": "merge",
-            "parallelized": PARALLELIZED,
-        },
+        "resource_defaults": merge_by_id(),
         "resources": [
             {
                 "name": "slack_users",
@@ -383,11 +379,7 @@ def slack_replies_config(history: Any) -> RESTAPIConfig:
             "base_url": _env("SLACK_BASE_URL"),
             "auth": {"type": "bearer", "token": _env("SLACK_BOT_TOKEN")},
         },
-        "resource_defaults": {
-            "primary_key": "id",
-            "write_disposition": "merge",
-            "parallelized": PARALLELIZED,
-        },
+        "resource_defaults": merge_by_id(),
         "resources": [
             threads,
             {
@@ -492,11 +484,7 @@ def zoom_config(incidents: Any) -> RESTAPIConfig:
 
     return {
         "client": {"base_url": _env("ZOOM_BASE_URL").rstrip("/") + "/", "auth": auth},
-        "resource_defaults": {
-            "primary_key": "id",
-            "write_disposition": "merge",
-            "parallelized": PARALLELIZED,
-        },
+        "resource_defaults": merge_by_id(),
         "resources": [
             users("active"),
             users("inactive"),
@@ -606,11 +594,7 @@ def pagerduty_config() -> RESTAPIConfig:
             },
             "headers": {"Accept": "application/vnd.pagerduty+json;version=2"},
         },
-        "resource_defaults": {
-            "primary_key": "id",
-            "write_disposition": "merge",
-            "parallelized": PARALLELIZED,
-        },
+        "resource_defaults": merge_by_id(),
         "resources": [
             {
                 "name": "pagerduty_services",

@@ -186,8 +186,9 @@ def run(full_refresh: bool) -> None:
 
 def _run_hourly_job(*, full_refresh: bool) -> None:
     """An hour's two runs exactly as the schedule and its sensor request them
-    (pipelines/defs/runs/requests.py): the `sync` job, then `hourly_build` only if the sync changed
-    something. The sync loads no dbt; deciding loads the dbt definitions, building runs them."""
+        (pipelines/defs/runs/requests.py): the `sync` job, then `hourly_build` only if the sync changed
+        something. Neither the sync nor the decision (read from the dbt manifest) loads dagster-dbt; only
+    the build does."""
     import dagster as dg
 
     from pipelines.cli.execution import cli_instance

@@ -109,7 +109,7 @@ def _consumers_behind(
     return None
 
 
-# The dbt nodes that are Dagster assets (dagster-dbt's choice; tests are checks, sources are the raw assets).
+# The dbt nodes that are Dagster assets (dagster-dbt's choice; sources are the raw assets).
 ASSET_NODE_TYPES = ("model", "seed", "snapshot")
 
 
