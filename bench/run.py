@@ -174,6 +174,7 @@ def _full_requests(stored: dict[str, Any], size: str) -> dict[str, dict[str, int
 def _write(results: dict[str, Any]) -> None:
     ordered = {k: results[k] for k in ("machine", *HEADLINE_KEYS) if k in results}
     ordered.update({k: v for k, v in results.items() if k not in ordered})
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(ordered, indent=2, sort_keys=False, default=str) + "\n")
 
 
