@@ -59,7 +59,8 @@ def progress_display() -> Iterator[None]:
             if fields.get("mode") == "changed":
                 progress.console.print(
                     f"dbt build of what changed ({fields['reason']}); "
-                    f"{fields['tests_left_out']} tests of unchanged data left out"
+                    f"{fields['models_left_alone']} models left as they are (views, seeds, tables no "
+                    f"change reaches), {fields['tests_left_out']} tests of unchanged data left out"
                 )
         elif event == "dbt_model" and "dbt" in tasks:
             counts["dbt"] += 1

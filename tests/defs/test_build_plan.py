@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.transform.changes import data_tests_out_of_reach, plan_build
+from pipelines.defs.transform.changes import changed_scope, plan_build
 
 RAW = dg.AssetKey(["raw", "incidents"])
 OTHER_RAW = dg.AssetKey(["raw", "messages"])
@@ -77,35 +77,105 @@ def test_a_build_that_was_not_published_is_redone_even_without_change() -> None:
     assert plan(instance).mode == "skip"
 
 
-def test_tests_left_out_are_those_no_changed_source_reaches() -> None:
-    manifest = {
-        "sources": {
-            "source.p.incidentio.incidents": {"meta": {"dagster": {"asset_key": ["raw", "incidents"]}}},
-            "source.p.slack.messages": {"meta": {"dagster": {"asset_key": ["raw", "messages"]}}},
+def _node(name: str, resource_type: str = "model", materialized: str = "table", **extra: object) -> dict:
+    return {"name": name, "resource_type": resource_type, "config": {"materialized": materialized}, **extra}
+
+
+# A small project: two raw tables with a staging view and a mart each, a mart on the pipeline's own
+# meta table, a mart that reads the build time, a seed, and a test on every model.
+MANIFEST = {
+    "metadata": {"adapter_type": "duckdb"},
+    "sources": {
+        "source.p.incidentio.incidents": {"meta": {"dagster": {"asset_key": ["raw", "incidents"]}}},
+        "source.p.slack.messages": {"meta": {"dagster": {"asset_key": ["raw", "messages"]}}},
+        "source.p.pipeline_meta.sync_runs": {"meta": {}},
+    },
+    "macros": {
+        "macro.incident_lake.build_time": {"depends_on": {"macros": []}},
+        "macro.incident_lake.hours_until_build": {
+            "depends_on": {"macros": ["macro.incident_lake.build_time"]}
         },
-        "child_map": {
-            "source.p.incidentio.incidents": ["model.p.stg_incidents", "test.p.source_not_null_incidents"],
-            "source.p.slack.messages": ["model.p.stg_messages"],
-            "model.p.stg_incidents": ["model.p.fct_incidents", "test.p.unique_stg_incidents_id"],
-            "model.p.stg_messages": ["model.p.fct_messages", "test.p.not_null_stg_messages_id"],
-            "model.p.fct_incidents": ["test.p.unique_fct_incidents_id"],
-            "model.p.fct_messages": ["test.p.messages_in_channels"],
-        },
-        "nodes": {
-            "model.p.stg_incidents": {"resource_type": "model", "name": "stg_incidents"},
-            "test.p.source_not_null_incidents": {
-                "resource_type": "test",
-                "name": "source_not_null_incidents",
-            },
-            "test.p.unique_stg_incidents_id": {"resource_type": "test", "name": "unique_stg_incidents_id"},
-            "test.p.unique_fct_incidents_id": {"resource_type": "test", "name": "unique_fct_incidents_id"},
-            "test.p.not_null_stg_messages_id": {"resource_type": "test", "name": "not_null_stg_messages_id"},
-            "test.p.messages_in_channels": {"resource_type": "test", "name": "messages_in_channels"},
-        },
-    }
-    assert data_tests_out_of_reach(manifest, [RAW]) == ["messages_in_channels", "not_null_stg_messages_id"]
-    assert data_tests_out_of_reach(manifest, [RAW, OTHER_RAW]) == []
-    assert len(data_tests_out_of_reach(manifest, [])) == 5
+    },
+    "nodes": {
+        "model.p.stg_incidents": _node("stg_incidents", materialized="view"),
+        "model.p.fct_incidents": _node("fct_incidents"),
+        "model.p.stg_messages": _node("stg_messages", materialized="view"),
+        "model.p.fct_messages": _node("fct_messages", materialized="incremental"),
+        "model.p.fct_sync_runs": _node("fct_sync_runs"),
+        "model.p.metrics_open_hours": _node(
+            "metrics_open_hours", depends_on={"macros": ["macro.incident_lake.hours_until_build"]}
+        ),
+        "seed.p.subtypes": _node("subtypes", resource_type="seed", materialized="seed"),
+        "test.p.unique_stg_incidents_id": _node("unique_stg_incidents_id", "test", "test"),
+        "test.p.unique_fct_incidents_id": _node("unique_fct_incidents_id", "test", "test"),
+        "test.p.not_null_stg_messages_id": _node("not_null_stg_messages_id", "test", "test"),
+        "test.p.messages_in_channels": _node("messages_in_channels", "test", "test"),
+        "test.p.not_null_fct_sync_runs_id": _node("not_null_fct_sync_runs_id", "test", "test"),
+        "test.p.not_null_metrics_open_hours": _node("not_null_metrics_open_hours", "test", "test"),
+    },
+    "parent_map": {
+        "model.p.stg_incidents": ["source.p.incidentio.incidents"],
+        "model.p.fct_incidents": ["model.p.stg_incidents", "seed.p.subtypes"],
+        "model.p.stg_messages": ["source.p.slack.messages"],
+        "model.p.fct_messages": ["model.p.stg_messages", "model.p.fct_incidents"],
+        "model.p.fct_sync_runs": ["source.p.pipeline_meta.sync_runs"],
+        "model.p.metrics_open_hours": ["model.p.stg_incidents"],
+        "seed.p.subtypes": [],
+        "test.p.unique_stg_incidents_id": ["model.p.stg_incidents"],
+        "test.p.unique_fct_incidents_id": ["model.p.fct_incidents"],
+        "test.p.not_null_stg_messages_id": ["model.p.stg_messages"],
+        "test.p.messages_in_channels": ["model.p.fct_messages"],
+        "test.p.not_null_fct_sync_runs_id": ["model.p.fct_sync_runs"],
+        "test.p.not_null_metrics_open_hours": ["model.p.metrics_open_hours"],
+    },
+}
+MANIFEST["child_map"] = {}
+for _child, _parents in MANIFEST["parent_map"].items():
+    for _parent in _parents:
+        MANIFEST["child_map"].setdefault(_parent, []).append(_child)
+
+
+def _names(unique_ids) -> list[str]:
+    return sorted(MANIFEST["nodes"][u]["name"] for u in unique_ids)
+
+
+def test_a_changed_build_runs_what_the_change_reaches_and_the_models_that_change_every_build() -> None:
+    scope = changed_scope(MANIFEST, [RAW])
+    # Downstream of raw incidents: fct_incidents, fct_messages (through fct_incidents) and the
+    # build-time mart; the meta table's mart always. The views and the seed are left as they are.
+    assert _names(scope.rebuilt) == ["fct_incidents", "fct_messages", "fct_sync_runs", "metrics_open_hours"]
+    assert _names(scope.carried) == ["stg_incidents", "stg_messages", "subtypes"]
+    # The tests of what was rebuilt run; those of the views left alone wait for the daily build.
+    assert scope.excluded == (
+        "stg_incidents",
+        "stg_messages",
+        "subtypes",
+        "not_null_stg_messages_id",
+        "unique_stg_incidents_id",
+    )
+    # Carried nodes are recorded before the first rebuilt model below them, in dependency order.
+    assert _names(scope.carried_upstream["model.p.fct_messages"]) == [
+        "stg_incidents",
+        "stg_messages",
+        "subtypes",
+    ]
+    assert scope.carried_upstream["model.p.fct_sync_runs"] == ()
+    order = list(scope.carried)
+    assert order.index("model.p.stg_incidents") >= 0 and len(order) == len(set(order))
+
+
+def test_without_a_changed_raw_table_only_the_every_build_models_run() -> None:
+    scope = changed_scope(MANIFEST, [])
+    assert _names(scope.rebuilt) == ["fct_sync_runs", "metrics_open_hours"]
+    assert "unique_stg_incidents_id" in scope.excluded and "not_null_fct_sync_runs_id" not in scope.excluded
+
+
+def test_views_a_change_reaches_are_rebuilt_where_views_bind_to_tables() -> None:
+    postgres = {**MANIFEST, "metadata": {"adapter_type": "postgres"}}
+    scope = changed_scope(postgres, [OTHER_RAW])
+    assert _names(scope.rebuilt) == ["fct_messages", "fct_sync_runs", "metrics_open_hours", "stg_messages"]
+    assert "stg_incidents" in _names(scope.carried)
+    assert "not_null_stg_messages_id" not in scope.excluded and "unique_stg_incidents_id" in scope.excluded
 
 
 def test_the_manifest_alone_gives_the_dbt_assets_raw_inputs_and_code_versions() -> None:

@@ -2,7 +2,7 @@
 
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ from pipelines.defs.transform.changes import (
     ASSET_NODE_TYPES,
     BUILD_CONSUMERS,
     BuildPlan,
-    data_tests_out_of_reach,
+    ChangedScope,
+    changed_scope,
     dbt_node_asset_key,
     dbt_node_code_version,
     plan_build,
@@ -60,8 +61,8 @@ TRANSLATOR = IncidentLakeTranslator(
 class TransformConfig(dg.Config):
     """How much the dbt build redoes (pipelines/defs/transform/changes.py)."""
 
-    # The hourly run: skip when no raw table changed since the last build; otherwise build every model
-    # (incremental ones take only what changed) and run the data tests downstream of what changed.
+    # The hourly run: skip when no raw table changed since the last build; otherwise build the models
+    # and run the data tests downstream of what changed (changes.changed_scope).
     only_what_changed: bool = False
     # `--full-refresh`: rebuild incremental models from scratch. Always runs every data test.
     full_refresh: bool = False
@@ -80,19 +81,73 @@ def incident_lake_dbt_models(
         # No output: Dagster skips the snapshot and the export too, which depend on these models.
         report("dbt_skipped", reason=plan.reason)
         return
-    exclude = data_tests_out_of_reach(dbt_project_manifest(), plan.changed) if plan.mode == "changed" else []
-    report("dbt_start", mode=plan.mode, reason=plan.reason, tests_left_out=len(exclude))
-    args = build_args(warehouse.database, full_refresh=full_refresh, exclude=exclude)
+    # A subset asked for by hand builds what it names, with its tests.
+    scope = None
+    if plan.mode == "changed" and not context.is_subset:
+        scope = changed_scope(dbt_project_manifest(), plan.changed)
+    report(
+        "dbt_start",
+        mode=plan.mode,
+        reason=plan.reason,
+        models_left_alone=len(scope.carried) if scope else 0,
+        tests_left_out=len(scope.excluded) - len(scope.carried) if scope else 0,
+    )
+    args = build_args(
+        warehouse.database, full_refresh=full_refresh, exclude=list(scope.excluded) if scope else []
+    )
     invocation = dbt.cli(args, context=context, raise_on_error=False)
+    carried = CarriedModels(context.assets_def, scope, dbt_project_manifest()) if scope else None
     for event in invocation.stream():
-        if isinstance(event, dg.Output | dg.MaterializeResult):
-            report("dbt_model", key=str(getattr(event, "asset_key", None) or event.output_name))
+        if isinstance(event, dg.Output):
+            key = context.assets_def.keys_by_output_name[event.output_name]
+            if carried:
+                yield from carried.before(key)
+            report("dbt_model", key=key.to_user_string())
         yield event
     _prune_run_targets(invocation.target_path)
     if not invocation.is_successful():
         failures = _failed_nodes(invocation) or _dbt_errors(invocation)
         log_path = invocation.target_path / "dbt.log"
         raise dg.Failure(description=f"dbt build failed: {failures or f'see {log_path}'}")
+    if carried:
+        yield from carried.rest()
+
+
+class CarriedModels:
+    """The models a `changed` build leaves alone (`ChangedScope.carried`), recorded as materialized at
+    their current inputs: a view reads its tables afresh, and a table no change reaches holds what a
+    rebuild would write. Without an output, Dagster would skip the snapshot and the export (they depend
+    on every mart) and the next hour would find these models' inputs newer than what they last took.
+    Each is yielded before the first rebuilt model below it (`before`), the rest at the end (`rest`),
+    so every materialization names the versions of inputs recorded before it (Dagster's rule)."""
+
+    def __init__(self, assets_def: dg.AssetsDefinition, scope: ChangedScope, manifest: Mapping[str, Any]):
+        self._assets_def = assets_def
+        self._scope = scope
+        nodes = manifest["nodes"]
+        self._unique_id = {dbt_node_asset_key(nodes[u]): u for u in (*scope.rebuilt, *scope.carried)}
+        self._key = {unique_id: key for key, unique_id in self._unique_id.items()}
+        self._done: set[str] = set()
+
+    def before(self, key: dg.AssetKey) -> Iterator[dg.Output]:
+        """The carried models above the rebuilt model `key` not yielded yet (none for other keys)."""
+        unique_id = self._unique_id.get(key)
+        yield from self._outputs(self._scope.carried_upstream.get(unique_id, ()) if unique_id else ())
+
+    def rest(self) -> Iterator[dg.Output]:
+        """Every carried model not yielded yet, in dependency order."""
+        yield from self._outputs(self._scope.carried)
+
+    def _outputs(self, unique_ids: Iterable[str]) -> Iterator[dg.Output]:
+        for unique_id in unique_ids:
+            if unique_id in self._done:
+                continue
+            self._done.add(unique_id)
+            yield dg.Output(
+                None,
+                output_name=self._assets_def.get_output_name_for_asset_key(self._key[unique_id]),
+                metadata={"incident-lake/rebuilt": False},
+            )
 
 
 def _plan(context: dg.AssetExecutionContext, config: TransformConfig) -> tuple[BuildPlan, bool]:
@@ -124,15 +179,17 @@ def build_args(
     warehouse_path: str, *, full_refresh: bool = False, exclude: list[str] | None = None
 ) -> list[str]:
     """`dbt build` on the warehouse the other assets use: profiles.yml reads the `warehouse_path` var
-    (dbt runs in its project folder, so the path must be absolute). Data tests run on every build
-    except those in `exclude` (node names: the hourly build leaves out what no change reaches);
-    dbt unit tests check the SQL against hand-computed rows, not the data, so they run where the code
-    changes (the test suite, CI: tests/dbt), not on every scheduled build (they were a third of it)."""
+    (dbt runs in its project folder, so the path must be absolute). Every model and data test is
+    built except the nodes named in `exclude` (the hourly build leaves out what no change reaches,
+    `changes.changed_scope`); with an exclusion, indirect selection is off, so leaving a view out does
+    not leave out the tests on it. dbt unit tests check the SQL against hand-computed rows, not the
+    data, so they run where the code changes (the test suite, CI: tests/dbt), not on every scheduled
+    build (they were a third of it)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
     if exclude:
-        args += ["--exclude", " ".join(exclude)]
+        args += ["--exclude", " ".join(exclude), "--indirect-selection", "empty"]
     return [*args, "--vars", dbt_vars(warehouse_path)]
 
 

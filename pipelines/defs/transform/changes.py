@@ -5,8 +5,9 @@ assets.py). Each dbt model's last materialization recorded, in its Dagster prove
 of every raw table it read and its own code version. Comparing the two says, without a flag of our own:
 
 - nothing changed: skip the build (and with it the snapshot and the export, which depend on it);
-- some raw tables changed: build every model (the heavy ones are incremental, so that costs what
-  changed), and run the data tests downstream of the changed tables only;
+- some raw tables changed: build the models downstream of them (the heavy ones are incremental, so
+  that costs what changed; views are left alone on DuckDB) and run the data tests of the models it
+  rebuilt (`changed_scope`); the models left alone are recorded at their current inputs;
 - the code changed, a model was never built, or the history is unknown: a full build with every test.
 """
 
@@ -16,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,8 +58,9 @@ def plan_build(
     models in the same run (the snapshot, the export). Never raises for missing history: a model never
     materialized, or one materialized without provenance, means a full build. When no raw table changed
     but a consumer did not take the models' latest versions (the run that built them failed before
-    publishing), the plan is `changed` with no table named: the models are rebuilt without tests and
-    the consumers run again, so a failed hour cannot leave the snapshot behind for good.
+    publishing), the plan is `changed` with no table named: only the models that change with every
+    build are rebuilt (`changed_scope`) and the consumers run again, so a failed hour cannot leave the
+    snapshot behind for good.
     """
     latest = instance.get_latest_materialization_events(list(asset_deps))
     raw_keys = {dep for deps in asset_deps.values() for dep in deps if dep.path[0] == "raw"}
@@ -162,33 +165,135 @@ def plan_from_manifest(instance: dg.DagsterInstance, manifest_path: Path) -> Bui
     return plan_build(instance, deps, versions, consumers=BUILD_CONSUMERS)
 
 
-def data_tests_out_of_reach(manifest: Mapping[str, Any], changed: Iterable[dg.AssetKey]) -> list[str]:
-    """Names of the dbt data tests that no changed raw table reaches: the hourly build leaves them out.
+# A macro whose value differs from one build to the next: a model calling it (directly or through
+# another macro) is rebuilt by every build that runs, whatever changed at the sources.
+VOLATILE_MACROS = frozenset({"macro.incident_lake.build_time"})
 
-    A raw asset key maps to a dbt source through the source's `meta.dagster.asset_key`. Tests are found
-    by walking dbt's `child_map` from those sources. Unit tests are not counted (the build never runs
-    them). Returns the tests' node names, sorted, as dbt's `--exclude` takes them.
+
+@dataclass(frozen=True)
+class ChangedScope:
+    """What a `changed` build runs, from the manifest (`changed_scope`).
+
+    `rebuilt`: unique ids of the models dbt builds. `carried`: unique ids of the asset nodes it leaves
+    as they are (views on DuckDB, seeds, tables no change reaches), in dependency order: the build
+    records them as materialized at their current inputs without running them. `excluded`: node names
+    for dbt's `--exclude` (the carried nodes and the data tests no change reaches), meant for
+    `--indirect-selection empty`, so that dbt runs exactly the nodes not named.
+    `carried_upstream`: for each rebuilt model, the carried nodes above it, in dependency order (Dagster
+    wants a step's materializations in that order: they are recorded before the model's).
     """
+
+    rebuilt: frozenset[str]
+    carried: tuple[str, ...]
+    excluded: tuple[str, ...]
+    carried_upstream: Mapping[str, tuple[str, ...]]
+
+
+def changed_scope(manifest: Mapping[str, Any], changed: Iterable[dg.AssetKey]) -> ChangedScope:
+    """The models and data tests a `changed` build runs: the models downstream of a changed raw table, of
+    a source with no raw asset (the pipeline's `meta` tables, which carry no data version, so they count
+    as changed), and of a model calling a `VOLATILE_MACROS` macro, and the data tests of those models
+    (a test of several models runs when one of them is rebuilt). A raw asset key maps to a dbt source
+    through the source's `meta.dagster.asset_key`; "downstream" follows dbt's `child_map`.
+
+    Views are not rebuilt on DuckDB even when reached: DuckDB binds a view's query by name when it is
+    read, so an unchanged view over a rebuilt table reads the new rows. Other adapters (Postgres drops
+    dependent views with the table) rebuild the views a change reaches. Seeds change only with the
+    code, which makes the build `full`; they are carried. Unit tests are not counted (the build never
+    runs them).
+    """
+    nodes: Mapping[str, Any] = manifest.get("nodes", {})
     wanted = {tuple(key.path) for key in changed}
-    start = [
+    start: set[str] = set()
+    for unique_id, source in manifest.get("sources", {}).items():
+        asset_key = tuple((source.get("meta", {}).get("dagster") or {}).get("asset_key") or ())
+        if asset_key in wanted or not asset_key or asset_key[0] != "raw":
+            start.add(unique_id)
+    volatile = _volatile_macros(manifest)
+    start |= {
         unique_id
-        for unique_id, source in manifest.get("sources", {}).items()
-        if tuple((source.get("meta", {}).get("dagster") or {}).get("asset_key") or ()) in wanted
-    ]
-    children = manifest.get("child_map", {})
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") == "model"
+        and volatile.intersection((node.get("depends_on") or {}).get("macros") or ())
+    }
+    reached = start | _descendants(manifest.get("child_map", {}), start)
+    views_bind_by_name = manifest.get("metadata", {}).get("adapter_type") == "duckdb"
+
+    order = _dependency_order(manifest)
+    rebuilt: set[str] = set()
+    carried: list[str] = []
+    for unique_id in order:
+        node = nodes[unique_id]
+        if node.get("resource_type") not in ASSET_NODE_TYPES:
+            continue
+        materialized = (node.get("config") or {}).get("materialized")
+        is_view = materialized == "view" and views_bind_by_name
+        if unique_id in reached and node["resource_type"] != "seed" and not is_view:
+            rebuilt.add(unique_id)
+        else:
+            carried.append(unique_id)
+    # The tests of what the build rebuilt (issue 15's rule); the daily build runs every test.
+    tests_left_out = sorted(
+        node["name"]
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") == "test"
+        and not rebuilt.intersection(manifest.get("parent_map", {}).get(unique_id, ()))
+    )
+    position = {unique_id: index for index, unique_id in enumerate(order)}
+    carried_set = set(carried)
+    parents = manifest.get("parent_map", {})
+    upstream = {
+        unique_id: tuple(
+            sorted(_ancestors(parents, unique_id) & carried_set, key=lambda ancestor: position[ancestor])
+        )
+        for unique_id in rebuilt
+    }
+    return ChangedScope(
+        rebuilt=frozenset(rebuilt),
+        carried=tuple(carried),
+        excluded=(*sorted(nodes[unique_id]["name"] for unique_id in carried), *tests_left_out),
+        carried_upstream=upstream,
+    )
+
+
+def _volatile_macros(manifest: Mapping[str, Any]) -> set[str]:
+    """`VOLATILE_MACROS` and every macro of the manifest that calls one of them, however indirectly."""
+    macros: Mapping[str, Any] = manifest.get("macros", {})
+    volatile = set(VOLATILE_MACROS)
+    grew = True
+    while grew:
+        grew = False
+        for unique_id, macro in macros.items():
+            calls = (macro.get("depends_on") or {}).get("macros") or ()
+            if unique_id not in volatile and volatile.intersection(calls):
+                volatile.add(unique_id)
+                grew = True
+    return volatile
+
+
+def _descendants(children: Mapping[str, Iterable[str]], start: Iterable[str]) -> set[str]:
     reached: set[str] = set()
     stack = list(start)
     while stack:
-        node = stack.pop()
-        for child in children.get(node, ()):
+        for child in children.get(stack.pop(), ()):
             if child not in reached:
                 reached.add(child)
                 stack.append(child)
-    return sorted(
-        node["name"]
-        for unique_id, node in manifest.get("nodes", {}).items()
-        if node.get("resource_type") == "test" and unique_id not in reached
-    )
+    return reached
+
+
+def _ancestors(parents: Mapping[str, Iterable[str]], unique_id: str) -> set[str]:
+    return _descendants(parents, [unique_id])
+
+
+def _dependency_order(manifest: Mapping[str, Any]) -> list[str]:
+    """The manifest's nodes, each after every node it depends on (dbt's graph is acyclic)."""
+    nodes = manifest.get("nodes", {})
+    graph = {
+        unique_id: [p for p in manifest.get("parent_map", {}).get(unique_id, ()) if p in nodes]
+        for unique_id in nodes
+    }
+    return list(TopologicalSorter(graph).static_order())
 
 
 def project_digest(manifest: Path | Mapping[str, Any]) -> str:
